@@ -1,0 +1,38 @@
+# flushbench: the two commands a newcomer needs are `make test` and `make bench`.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/flushbench
+
+.PHONY: all setup setup-bench build release test bench bench-cache clean
+
+all: build
+
+## setup: install missing Debian and Python packages (no-op when present)
+setup:
+	@scripts/setup.sh
+
+setup-bench:
+	@scripts/setup.sh --bench
+
+## build: debug build
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+## test: every unit and integration test (SeaweedFS included)
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: release build, the benchmarks, results under Results/runs/
+bench: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench cache --out Results/runs
+
+bench-cache: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench cache --out Results/runs
+
+clean:
+	rm -rf .build Results/runs

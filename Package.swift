@@ -1,0 +1,109 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings applied to every Swift target (see STYLE.md: one loop, like swift-log).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "flushbench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flushbench", targets: ["flushbench"]),
+        .library(name: "ObjectStore", targets: ["ObjectStore"]),
+        .library(name: "WriteCache", targets: ["WriteCache"]),
+        .library(name: "SSTFormat", targets: ["SSTFormat"]),
+        .library(name: "FaultInjection", targets: ["FaultInjection"]),
+        .library(name: "Harness", targets: ["Harness"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C libraries of the system, reached through tiny typed shims.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+
+        // Blocking I/O off the cooperative pool, POSIX file helpers, time sources.
+        .target(
+            name: "Platform",
+            dependencies: [
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The remote store interface and its implementations (memory, file system, S3).
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                "Platform",
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Parquet and Puffin writers/readers; the SST producer protocol.
+        .target(name: "SSTFormat", dependencies: ["Platform"]),
+        // The local file cache and the write-through cache.
+        .target(
+            name: "WriteCache",
+            dependencies: [
+                "Platform", "ObjectStore", "SSTFormat",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Fault plans and the fault-injecting store.
+        .target(
+            name: "FaultInjection",
+            dependencies: [
+                "Platform", "ObjectStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Scenarios, runner, checks, reports and benchmarks.
+        .target(
+            name: "Harness",
+            dependencies: [
+                "Platform", "ObjectStore", "SSTFormat", "WriteCache", "FaultInjection", "CJemalloc",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "flushbench",
+            dependencies: [
+                "Harness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform"]),
+        .testTarget(name: "SSTFormatTests", dependencies: ["SSTFormat", "Platform"]),
+        .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
+        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "Platform"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

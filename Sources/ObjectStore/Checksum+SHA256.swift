@@ -1,0 +1,31 @@
+import Crypto
+import Foundation
+
+extension Checksum {
+    /// The SHA-256 of `bytes`, base64-encoded (S3's `x-amz-checksum-sha256` form).
+    public static func sha256(of bytes: [UInt8]) -> Checksum {
+        Checksum(algorithm: "sha256", value: Data(SHA256.hash(data: bytes)).base64EncodedString())
+    }
+}
+
+/// Computes a SHA-256 checksum over chunks as they stream by.
+public struct SHA256Accumulator {
+    private var hasher = SHA256()
+
+    public init() {}
+
+    /// Adds `bytes` to the running hash.
+    public mutating func update(_ bytes: [UInt8]) {
+        hasher.update(data: bytes)
+    }
+
+    /// Adds the bytes in `buffer` to the running hash.
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: buffer)
+    }
+
+    /// The checksum of everything added so far.
+    public func finalize() -> Checksum {
+        Checksum(algorithm: "sha256", value: Data(hasher.finalize()).base64EncodedString())
+    }
+}

@@ -1,0 +1,165 @@
+/// A remote object store: the one interface that memory, file-system and S3 stores implement.
+///
+/// Keys are `/`-separated relative paths (`"4294967297/4b1f....parquet"`). Writes stream:
+/// ``makeWriter(key:options:)`` returns an ``ObjectWriter`` that takes chunks in order, commits
+/// on ``ObjectWriter/close()`` and discards everything on ``ObjectWriter/abort()``; a reader
+/// never sees a half-written object. Reads are ranged so large objects can be fetched with
+/// several requests in flight and memory bounded by the range size.
+///
+/// Every method throws ``ObjectStoreError``, whose ``ObjectStoreError/isTransient`` tells the
+/// caller whether a retry can help.
+public protocol ObjectStore: Sendable {
+    /// A short name for logs and reports (`memory`, `fs`, `s3`).
+    var kind: String { get }
+
+    /// Starts writing `key`. Nothing is visible until the writer's `close()` succeeds.
+    ///
+    /// - Parameters:
+    ///   - key: the object's key.
+    ///   - options: the expected size, part size and parallelism of the upload.
+    /// - Errors: `invalidKey` for a key the store cannot hold; transport errors where starting a
+    ///   write needs a request (S3 multipart create).
+    func makeWriter(key: String, options: WriteOptions) async throws(ObjectStoreError) -> any ObjectWriter
+
+    /// Reads the bytes of `key` in `range` (byte offsets, upper bound exclusive).
+    ///
+    /// A range whose upper bound lies past the end is cut at the end; an empty range returns no
+    /// bytes.
+    /// - Errors: `notFound` when the object does not exist; `invalidRange` when
+    ///   `range.lowerBound` is past the end of a non-empty object.
+    func read(key: String, range: Range<UInt64>) async throws(ObjectStoreError) -> [UInt8]
+
+    /// The size and, where the store keeps one, the checksum of `key`.
+    ///
+    /// - Errors: `notFound` when the object does not exist.
+    func stat(key: String) async throws(ObjectStoreError) -> ObjectInfo
+
+    /// Deletes `key`. Deleting a missing key succeeds (like S3), so clean-up is idempotent.
+    func delete(key: String) async throws(ObjectStoreError)
+
+    /// Every object whose key starts with `prefix`, sorted by key.
+    func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo]
+
+    /// Uploads that were started under `prefix` and neither completed nor aborted (S3
+    /// multipart uploads). Stores without such uploads return none.
+    func incompleteUploads(prefix: String) async throws(ObjectStoreError) -> [IncompleteUpload]
+
+    /// Aborts an incomplete upload found by ``incompleteUploads(prefix:)``, freeing its parts.
+    func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError)
+}
+
+extension ObjectStore {
+    public func incompleteUploads(prefix: String) async throws(ObjectStoreError) -> [IncompleteUpload] { [] }
+
+    public func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError) {}
+
+    /// Writes `bytes` to `key` in one call: a writer, one chunk, close.
+    @discardableResult
+    public func put(key: String, bytes: [UInt8], options: WriteOptions = WriteOptions()) async throws(ObjectStoreError) -> ObjectInfo {
+        var options = options
+        options.expectedSize = UInt64(bytes.count)
+        let writer = try await makeWriter(key: key, options: options)
+        do {
+            try await writer.write(bytes)
+            return try await writer.close()
+        } catch {
+            await writer.abort()
+            throw error
+        }
+    }
+
+    /// Reads all of `key`. Only for small objects: large ones should be read by ranges.
+    public func readAll(key: String) async throws(ObjectStoreError) -> [UInt8] {
+        let info = try await stat(key: key)
+        return try await read(key: key, range: 0..<info.size)
+    }
+}
+
+/// A streaming write of one object.
+///
+/// Chunks are written in order by one task at a time; the writer may upload parts in the
+/// background (S3 multipart, up to ``WriteOptions/concurrency`` parts in flight), so `write`
+/// can return before the bytes reached the store and applies back-pressure when too many are
+/// in flight. Memory stays bounded by part size × concurrency.
+public protocol ObjectWriter: AnyObject, Sendable {
+    /// Appends `chunk` to the object.
+    func write(_ chunk: [UInt8]) async throws(ObjectStoreError)
+
+    /// Waits for every outstanding part, then commits the object.
+    ///
+    /// - Returns: what the store acknowledged: size and, where the store computes one, checksum.
+    func close() async throws(ObjectStoreError) -> ObjectInfo
+
+    /// Discards everything written (and aborts a multipart upload). Never throws: a failed abort
+    /// is reported through ``abortFailure``, so the caller can record a leftover.
+    func abort() async
+
+    /// Why the last ``abort()`` could not discard everything, or `nil` when it did.
+    var abortFailure: ObjectStoreError? { get }
+}
+
+extension ObjectWriter {
+    public var abortFailure: ObjectStoreError? { nil }
+}
+
+/// How an object is to be written.
+public struct WriteOptions: Sendable, Equatable {
+    /// The object's total size when known in advance (lets S3 choose a single PUT).
+    public var expectedSize: UInt64?
+    /// Size of each part of a multipart upload (at least 5 MiB on S3, except the last).
+    public var partSize: Int
+    /// Parts in flight at once.
+    public var concurrency: Int
+
+    /// Creates write options; the defaults are the reference's 8 MiB × 8.
+    public init(expectedSize: UInt64? = nil, partSize: Int = 8 << 20, concurrency: Int = 8) {
+        self.expectedSize = expectedSize
+        self.partSize = partSize
+        self.concurrency = concurrency
+    }
+}
+
+/// What a store knows of one object.
+public struct ObjectInfo: Sendable, Hashable, Codable {
+    /// The object's key.
+    public var key: String
+    /// Its size in bytes (64-bit: objects of more than 4 GiB are normal).
+    public var size: UInt64
+    /// Its checksum, when the store keeps one.
+    public var checksum: Checksum?
+
+    public init(key: String, size: UInt64, checksum: Checksum? = nil) {
+        self.key = key
+        self.size = size
+        self.checksum = checksum
+    }
+}
+
+/// A checksum as a store reports it, e.g. `sha256` of the whole object, or S3's composite
+/// `sha256` of a multipart upload (`"<base64>-<parts>"`).
+public struct Checksum: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The algorithm: `sha256`, `sha256-composite`, `md5`, ...
+    public var algorithm: String
+    /// The value, in the store's own encoding (base64 for S3).
+    public var value: String
+
+    public init(algorithm: String, value: String) {
+        self.algorithm = algorithm
+        self.value = value
+    }
+
+    public var description: String { "\(algorithm):\(value)" }
+}
+
+/// An upload that was started but neither completed nor aborted.
+public struct IncompleteUpload: Sendable, Hashable {
+    /// The key it would have created.
+    public var key: String
+    /// The store's id of the upload (S3 `UploadId`).
+    public var uploadID: String
+
+    public init(key: String, uploadID: String) {
+        self.key = key
+        self.uploadID = uploadID
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Synchronous helpers for local files and directories.
+///
+/// Every function here blocks; call them inside ``BlockingIO/run(_:)``.
+public enum LocalFiles {
+    /// Creates `path` and any missing parents.
+    public static func createDirectories(_ path: String) throws(LocalFileError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 {
+                let err = Glibc.errno
+                if err == EEXIST, isDirectory(current) { continue }
+                throw LocalFileError(operation: "mkdir", path: current, errno: err)
+            }
+        }
+    }
+
+    /// Whether `path` exists and is a directory.
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The names in directory `path` (no `.` or `..`), in no particular order.
+    public static func listDirectory(_ path: String) throws(LocalFileError) -> [String] {
+        guard let dir = opendir(path) else {
+            throw LocalFileError(operation: "opendir", path: path, errno: Glibc.errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Size and kind of a file.
+    public struct FileStatus: Sendable, Equatable {
+        /// Size in bytes.
+        public var size: UInt64
+        /// Whether it is a regular file.
+        public var isRegularFile: Bool
+        /// Whether it is a directory.
+        public var isDirectory: Bool
+    }
+
+    /// The status of `path`, or `nil` when it does not exist.
+    public static func status(_ path: String) throws(LocalFileError) -> FileStatus? {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            let err = Glibc.errno
+            if err == ENOENT || err == ENOTDIR { return nil }
+            throw LocalFileError(operation: "stat", path: path, errno: err)
+        }
+        let kind = info.st_mode & S_IFMT
+        return FileStatus(size: UInt64(info.st_size), isRegularFile: kind == S_IFREG, isDirectory: kind == S_IFDIR)
+    }
+
+    /// Removes file `path`.
+    ///
+    /// - Returns: `true` if a file was removed, `false` if there was none.
+    @discardableResult
+    public static func remove(_ path: String) throws(LocalFileError) -> Bool {
+        if unlink(path) == 0 { return true }
+        let err = Glibc.errno
+        if err == ENOENT { return false }
+        throw LocalFileError(operation: "unlink", path: path, errno: err)
+    }
+
+    /// Removes `path` and, if it is a directory, everything under it.
+    public static func removeTree(_ path: String) throws(LocalFileError) {
+        guard let status = try status(path) else { return }
+        if status.isDirectory {
+            for name in try listDirectory(path) {
+                try removeTree(path + "/" + name)
+            }
+            if rmdir(path) != 0 {
+                throw LocalFileError(operation: "rmdir", path: path, errno: Glibc.errno)
+            }
+        } else {
+            try remove(path)
+        }
+    }
+
+    /// Renames `source` to `destination`, replacing it atomically if it exists.
+    public static func rename(_ source: String, to destination: String) throws(LocalFileError) {
+        if Glibc.rename(source, destination) != 0 {
+            throw LocalFileError(operation: "rename", path: "\(source) -> \(destination)", errno: Glibc.errno)
+        }
+    }
+
+    /// Flushes directory `path` to disk, so renames and unlinks in it survive a crash.
+    public static func syncDirectory(_ path: String) throws(LocalFileError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw LocalFileError(operation: "open", path: path, errno: Glibc.errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 {
+            throw LocalFileError(operation: "fsync", path: path, errno: Glibc.errno)
+        }
+    }
+
+    /// Creates a unique, empty temporary directory whose name starts with `prefix`.
+    public static func makeTemporaryDirectory(prefix: String = "flushbench") throws(LocalFileError) -> String {
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard let made else {
+            throw LocalFileError(operation: "mkdtemp", path: base, errno: Glibc.errno)
+        }
+        return String(cString: made)
+    }
+}

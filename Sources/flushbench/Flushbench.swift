@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Flushbench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flushbench",
+        abstract: "A write-through SST cache for object stores, and the benchmark and fault-injection harness around it."
+    )
+}

