@@ -4,6 +4,7 @@ import ArgumentParser
 struct Flushbench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flushbench",
-        abstract: "A write-through SST cache for object stores, and the benchmark and fault-injection harness around it."
+        abstract: "A write-through SST cache for object stores, and the benchmark and fault-injection harness around it.",
+        subcommands: [BenchCommand.self]
     )
 }

@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Platform
+import Synchronization
+
+/// Runs another program and measures it: wall time and peak resident memory (`ru_maxrss` from
+/// `wait4`), so every tool in a side-by-side benchmark, ours included, is measured the same way.
+public struct ChildProcess: Sendable {
+    /// The outcome of one run.
+    public struct Outcome: Sendable {
+        /// Exit status (or 128 + signal number).
+        public var status: Int32
+        /// Wall-clock seconds from spawn to exit.
+        public var seconds: Double
+        /// Peak resident set size of the child, in bytes.
+        public var peakRSSBytes: UInt64
+        /// What it printed on standard output (cut at 1 MiB).
+        public var standardOutput: String
+        /// What it printed on standard error (cut at 1 MiB).
+        public var standardError: String
+    }
+
+    /// The program: a path, or a name looked up on `PATH`.
+    public var executable: String
+    /// Its arguments (without the program name).
+    public var arguments: [String]
+    /// Variables to set (on top of this process's environment).
+    public var environment: [String: String]
+    /// Variables to remove from the inherited environment.
+    public var removedVariables: Set<String>
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], removing removedVariables: Set<String> = []) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.removedVariables = removedVariables
+    }
+
+    /// Runs the program to completion on the blocking-I/O pool.
+    ///
+    /// - Throws: ``LocalFileError`` when the program cannot be started.
+    public func run() async throws -> Outcome {
+        let command = self
+        return try await BlockingIO.run { try command.runBlocking() }
+    }
+
+    /// Runs the program to completion, blocking the calling thread.
+    public func runBlocking() throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try resolvedExecutable())
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for name in removedVariables { env.removeValue(forKey: name) }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let start = ContinuousClock.now
+        try process.run()
+        // Drain both pipes while the child runs so it never blocks on a full pipe.
+        let outData = LockedData()
+        let errData = LockedData()
+        let group = DispatchGroup()
+        for (pipe, sink) in [(out, outData), (err, errData)] {
+            group.enter()
+            Thread.detachNewThread {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                group.leave()
+            }
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        let pid = process.processIdentifier
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        group.wait()
+        let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - start).components.seconds)
+        let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(
+            status: exit,
+            seconds: seconds,
+            peakRSSBytes: UInt64(usage.ru_maxrss) * 1024,
+            standardOutput: String(decoding: outData.get().prefix(1 << 20), as: UTF8.self),
+            standardError: String(decoding: errData.get().prefix(1 << 20), as: UTF8.self)
+        )
+    }
+
+    /// The absolute path of ``executable``.
+    public func resolvedExecutable() throws -> String {
+        if executable.contains("/") { return executable }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(executable)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw LocalFileError(code: .notFound, operation: "spawn", path: executable,
+                             message: "'\(executable)' was not found on PATH; run `make setup-bench` to install the reference tools")
+    }
+
+    /// Whether ``executable`` can be found.
+    public var isAvailable: Bool { (try? resolvedExecutable()) != nil }
+}
+
+/// Bytes handed from a reader thread to the waiting one.
+private final class LockedData: Sendable {
+    private let data = Mutex(Data())
+    func set(_ value: Data) { data.withLock { $0 = value } }
+    func get() -> Data { data.withLock { $0 } }
+}
