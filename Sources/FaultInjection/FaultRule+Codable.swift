@@ -131,7 +131,7 @@ extension FaultRule: Codable {
             case "fixed":
                 return .latency(LatencyDistribution(.fixed(value: try required("value", name)), cap: cap))
             case "uniform":
-                return .latency(LatencyDistribution(.uniform(min: try required("min", name), max: try required("max", name)), cap: cap))
+                return .latency(LatencyDistribution(.uniform(min: try required("min", name), max: try required("max", name))))
             case "normal":
                 return .latency(LatencyDistribution(.normal(mean: try required("mean", name), stddev: try required("stddev", name)), cap: cap))
             case "exponential":

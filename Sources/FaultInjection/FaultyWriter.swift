@@ -175,11 +175,11 @@ final class FaultyWriter: ObjectWriter {
     /// Records the bandwidth limit's pacing once, when the writer ends.
     private func recordPacing() {
         guard let limit = decision.bandwidth else { return }
-        let paced = state.withLock { state -> UInt64? in
+        let paced = state.withLock { state -> UInt64 in
             defer { state.paced = 0 }
-            return state.paced > 0 || !state.finished ? state.paced : nil
+            return state.paced
         }
-        guard let paced, paced > 0 else { return }
+        guard paced > 0 else { return }
         let delay = Duration.seconds(rounding: Double(paced) / Double(limit.bytesPerSecond))
         store.record(context, limit.rule, .bandwidth, bytes: paced, delay: delay, detail: "paced at \(limit.bytesPerSecond) B/s")
     }
