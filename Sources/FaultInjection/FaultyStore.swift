@@ -61,6 +61,8 @@ public final class FaultyStore: ObjectStore {
     }
 
     private let attempts = Mutex<[AttemptKey: AttemptState]>([:])
+    /// One bit per operation code that some rule can hit: the pass-through test reads only this.
+    private let affectedOperations: UInt8
 
     /// The inner store's kind: faults do not change what kind of store it is.
     public var kind: String { inner.kind }
@@ -90,6 +92,11 @@ public final class FaultyStore: ObjectStore {
         self.origin = runStart ?? timeSource.now()
         self.hangLimit = hangLimit
         self.crashHandler = crashHandler
+        var mask: UInt8 = 0
+        for operation in ObjectStoreError.Operation.allCases where plan.affects(operation) {
+            mask |= 1 << UInt8(FaultPlan.operationCode(operation))
+        }
+        self.affectedOperations = mask
     }
 
     // MARK: Operations
@@ -183,7 +190,7 @@ public final class FaultyStore: ObjectStore {
 
     /// Counts the attempt and decides its faults; `nil` when no rule can hit `operation`.
     private func begin(_ operation: ObjectStoreError.Operation, key: String, offset: UInt64) -> Started? {
-        guard plan.affects(operation) else { return nil }
+        guard affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) != 0 else { return nil }
         let elapsed = plan.usesWindow ? timeSource.now() - origin : .zero
         let plan = self.plan
         return attempts.withLock { table in
