@@ -153,9 +153,11 @@ final class CurlTransfer {
             ccurl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
 
-        // No `Expect: 100-continue` round trip: S3 answers errors after the body anyway, and the
-        // wait costs a round trip (or a 1 s timeout) per part.
-        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        // Send the body without waiting for `100 Continue` (S3 answers errors after the body
+        // anyway). Not by removing the header with `Expect:`: libcurl 7.88 would sign the empty
+        // header that it then does not send, and the signature would not match.
+        ccurl_easy_setopt_long(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 0)
+        var list: UnsafeMutablePointer<curl_slist>?
         for (name, value) in request.headers {
             list = curl_slist_append(list, "\(name): \(value)")
         }
