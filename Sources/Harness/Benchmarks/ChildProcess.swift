@@ -48,20 +48,31 @@ public struct ChildProcess: Sendable {
 
     /// Runs the program to completion, blocking the calling thread.
     public func runBlocking() throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try resolvedExecutable())
-        process.arguments = arguments
+        let path = try resolvedExecutable()
         var env = ProcessInfo.processInfo.environment
         for name in removedVariables { env.removeValue(forKey: name) }
         env.merge(environment) { _, new in new }
-        process.environment = env
         let out = Pipe()
         let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        // posix_spawn rather than Foundation's Process: Process reaps its child itself, so the
+        // `wait4` below could lose the race and read no resource usage (peak RSS 0).
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out.fileHandleForWriting.fileDescriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, err.fileHandleForWriting.fileDescriptor, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
         let start = ContinuousClock.now
-        try process.run()
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        try? out.fileHandleForWriting.close()
+        try? err.fileHandleForWriting.close()
+        guard spawned == 0 else {
+            throw LocalFileError(operation: "spawn", path: path, errno: spawned)
+        }
         // Drain both pipes while the child runs so it never blocks on a full pipe.
         let outData = LockedData()
         let errData = LockedData()
@@ -75,7 +86,6 @@ public struct ChildProcess: Sendable {
         }
         var status: Int32 = 0
         var usage = rusage()
-        let pid = process.processIdentifier
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         group.wait()
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
