@@ -48,31 +48,30 @@ public struct ChildProcess: Sendable {
 
     /// Runs the program to completion, blocking the calling thread.
     public func runBlocking() throws -> Outcome {
-        let path = try resolvedExecutable()
+        let process = Process()
+        // The kernel charges a child with its parent's peak RSS when it execs from a fork or
+        // vfork of a large process, so measure through GNU time, a tiny parent.
+        let timeOutput = FileManager.default.temporaryDirectory.appendingPathComponent("flushbench-time-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: timeOutput) }
+        let measured = access(Self.gnuTime, X_OK) == 0
+        if measured {
+            process.executableURL = URL(fileURLWithPath: Self.gnuTime)
+            process.arguments = ["-f", "%M", "-o", timeOutput, try resolvedExecutable()] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try resolvedExecutable())
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for name in removedVariables { env.removeValue(forKey: name) }
         env.merge(environment) { _, new in new }
+        process.environment = env
         let out = Pipe()
         let err = Pipe()
-        // posix_spawn rather than Foundation's Process: Process reaps its child itself, so the
-        // `wait4` below could lose the race and read no resource usage (peak RSS 0).
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out.fileHandleForWriting.fileDescriptor, 1)
-        posix_spawn_file_actions_adddup2(&actions, err.fileHandleForWriting.fileDescriptor, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         let start = ContinuousClock.now
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        try? out.fileHandleForWriting.close()
-        try? err.fileHandleForWriting.close()
-        guard spawned == 0 else {
-            throw LocalFileError(operation: "spawn", path: path, errno: spawned)
-        }
+        try process.run()
         // Drain both pipes while the child runs so it never blocks on a full pipe.
         let outData = LockedData()
         let errData = LockedData()
@@ -86,19 +85,28 @@ public struct ChildProcess: Sendable {
         }
         var status: Int32 = 0
         var usage = rusage()
+        let pid = process.processIdentifier
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         group.wait()
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)
         let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        var peakKiB = UInt64(usage.ru_maxrss)
+        if measured, let text = try? String(contentsOfFile: timeOutput, encoding: .utf8),
+           let last = text.split(separator: "\n").last, let value = UInt64(last.trimmingCharacters(in: .whitespaces)) {
+            peakKiB = value
+        }
         return Outcome(
             status: exit,
             seconds: seconds,
-            peakRSSBytes: UInt64(usage.ru_maxrss) * 1024,
+            peakRSSBytes: peakKiB * 1024,
             standardOutput: String(decoding: outData.get().prefix(1 << 20), as: UTF8.self),
             standardError: String(decoding: errData.get().prefix(1 << 20), as: UTF8.self)
         )
     }
+
+    /// GNU time, which reports the child's own peak RSS (Debian package `time`).
+    static let gnuTime = "/usr/bin/time"
 
     /// The absolute path of ``executable``.
     public func resolvedExecutable() throws -> String {
