@@ -1,5 +1,5 @@
 /// One mistake in a scenario file: where (the JSON path) and what was expected.
-public struct ScenarioIssue: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct ScenarioIssue: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// The JSON path, e.g. `faults[2].probability` (empty for the document itself).
     public var path: String
     /// What was found and what was expected.
