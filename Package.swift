@@ -102,7 +102,7 @@ let package = Package(
             resources: [.copy("Resources/pyarrow_check.py")]
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
-        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "Platform"]),
+        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"]),
     ],
     swiftLanguageModes: [.v6]

@@ -156,12 +156,39 @@ public final class FaultyStore: ObjectStore {
         return try await inner.list(prefix: prefix)
     }
 
+    /// The inner store's incomplete uploads, and the uploads an injected failure left open
+    /// (a `partial` cut, or an `error`, `hang` or `crash` at close) that nobody aborted yet.
     public func incompleteUploads(prefix: String) async throws(ObjectStoreError) -> [IncompleteUpload] {
-        try await inner.incompleteUploads(prefix: prefix)
+        let own = leftOpen.withLock { $0.values.map(\.upload) }.filter { $0.key.hasPrefix(prefix) }
+        let inner = try await inner.incompleteUploads(prefix: prefix)
+        return (inner + own).sorted { ($0.key, $0.uploadID) < ($1.key, $1.uploadID) }
     }
 
+    /// Aborts an upload an injected failure left open, or forwards to the inner store.
+    ///
+    /// - Errors: the inner writer's abort failure, or the inner store's error.
     public func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError) {
+        if let entry = leftOpen.withLock({ $0.removeValue(forKey: upload.uploadID) }) {
+            await entry.writer.abort()
+            if let failure = entry.writer.abortFailure { throw failure }
+            return
+        }
         try await inner.abortIncompleteUpload(upload)
+    }
+
+    private struct LeftOpen {
+        var upload: IncompleteUpload
+        var writer: any ObjectWriter
+    }
+
+    private let leftOpen = Mutex<[String: LeftOpen]>([:])
+
+    func rememberIncompleteUpload(_ upload: IncompleteUpload, writer: any ObjectWriter) {
+        leftOpen.withLock { $0[upload.uploadID] = LeftOpen(upload: upload, writer: writer) }
+    }
+
+    func forgetIncompleteUpload(_ uploadID: String) {
+        _ = leftOpen.withLock { $0.removeValue(forKey: uploadID) }
     }
 
     /// The number of times `operation` on `key` (a read: at `offset`) has been attempted.

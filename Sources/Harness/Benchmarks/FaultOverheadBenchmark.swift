@@ -181,10 +181,3 @@ public struct FaultOverheadBenchmark: Sendable {
         return (clock.now - started).seconds
     }
 }
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}
