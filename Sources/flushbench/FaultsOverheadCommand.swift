@@ -21,6 +21,9 @@ struct FaultsOverheadCommand: AsyncParsableCommand {
     @Option(help: "Rounds per variant (figures are medians).")
     var rounds = 9
 
+    @Option(help: "Run only one variant: bare, empty-plan or idle-rules (to profile it alone).")
+    var only: String?
+
     @Option(help: "Directory to write the JSON report to (bench-faults-overhead-<timestamp>.json); none when omitted.")
     var out: String?
 
@@ -31,8 +34,10 @@ struct FaultsOverheadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let benchmark = FaultOverheadBenchmark(configuration: .init(
-            totalBytes: totalMib << 20, chunkSize: chunkMib << 20, stats: stats, rounds: rounds))
+        var configuration = FaultOverheadBenchmark.Configuration(
+            totalBytes: totalMib << 20, chunkSize: chunkMib << 20, stats: stats, rounds: rounds)
+        configuration.onlyVariant = only?.replacingOccurrences(of: "-", with: " ")
+        let benchmark = FaultOverheadBenchmark(configuration: configuration)
         let report = try await benchmark.run()
         print(report.table())
         if let out {

@@ -20,3 +20,14 @@ struct FaultOverheadBenchmarkTests {
         #expect(report.table().contains("empty plan"))
     }
 }
+
+extension FaultOverheadBenchmarkTests {
+    @Test("one variant can run alone; an unknown variant is refused")
+    func singleVariantRunsAlone() async throws {
+        var configuration = FaultOverheadBenchmark.Configuration(totalBytes: 1 << 20, chunkSize: 1 << 20, objectSize: 1 << 20, stats: 100, rounds: 1)
+        configuration.onlyVariant = "idle rules"
+        #expect(try await FaultOverheadBenchmark(configuration: configuration).run().variants.map(\.name) == ["idle rules"])
+        configuration.onlyVariant = "turbo"
+        await #expect(throws: FaultOverheadBenchmarkError.self) { try await FaultOverheadBenchmark(configuration: configuration).run() }
+    }
+}

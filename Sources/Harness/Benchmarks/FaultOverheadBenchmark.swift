@@ -22,6 +22,9 @@ public struct FaultOverheadBenchmark: Sendable {
         public var stats: Int
         /// Rounds per variant; figures are medians.
         public var rounds: Int
+        /// Run only this variant (`bare`, `empty plan`, `idle rules`), e.g. to count its
+        /// instructions under a profiler; every variant when `nil`.
+        public var onlyVariant: String?
 
         public init(totalBytes: Int = 1 << 30, chunkSize: Int = 8 << 20, objectSize: Int = 64 << 20, stats: Int = 100_000, rounds: Int = 9) {
             self.totalBytes = totalBytes
@@ -29,6 +32,7 @@ public struct FaultOverheadBenchmark: Sendable {
             self.objectSize = objectSize
             self.stats = stats
             self.rounds = rounds
+            self.onlyVariant = nil
         }
     }
 
@@ -102,11 +106,15 @@ public struct FaultOverheadBenchmark: Sendable {
                       fault: .error(InjectedError(code: .internalError)), probability: 0)
         }
         let idlePlan = try FaultPlan(seed: 1, rules: idleRules)
-        let variants: [(String, @Sendable (MemoryStore) -> any ObjectStore)] = [
+        let every: [(String, @Sendable (MemoryStore) -> any ObjectStore)] = [
             ("bare", { $0 }),
             ("empty plan", { FaultyStore(wrapping: $0, plan: .empty) }),
             ("idle rules", { FaultyStore(wrapping: $0, plan: idlePlan) }),
         ]
+        let variants = every.filter { config.onlyVariant == nil || $0.0 == config.onlyVariant }
+        guard !variants.isEmpty else {
+            throw FaultOverheadBenchmarkError(message: "unknown variant '\(config.onlyVariant ?? "")' (known: bare, empty plan, idle rules)")
+        }
         var writeSeconds = Array(repeating: [Double](), count: variants.count)
         var statSeconds = Array(repeating: [Double](), count: variants.count)
         let chunk = [UInt8](repeating: 0x5A, count: config.chunkSize)
@@ -180,4 +188,11 @@ public struct FaultOverheadBenchmark: Sendable {
         precondition(total == UInt64(config.stats) * 3, "every stat must see the 3-byte object")
         return (clock.now - started).seconds
     }
+}
+
+/// A fault-overhead benchmark that cannot run as configured.
+public struct FaultOverheadBenchmarkError: Error, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    public var description: String { message }
 }
