@@ -57,7 +57,7 @@ struct ScenarioReader {
             return nil
         }
         if let allowed, !allowed.contains(text) {
-            report(path, "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(text)\"\(suggestion(text, allowed))")
+            report(path, "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(text)\"\(suggestion(text, allowed, listing: false))")
             return nil
         }
         return text
@@ -150,10 +150,10 @@ struct ScenarioReader {
     }
 
     /// " (did you mean "x"?)" when a known name is within two edits of `text`.
-    func suggestion(_ text: String, _ known: [String]) -> String {
+    func suggestion(_ text: String, _ known: [String], listing: Bool = true) -> String {
         let best = known.map { ($0, editDistance(text.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let best, best.1 <= 2 else {
-            return known.isEmpty ? "" : "; expected one of \(known.joined(separator: ", "))"
+            return known.isEmpty || !listing ? "" : "; expected one of \(known.joined(separator: ", "))"
         }
         return " (did you mean \"\(best.0)\"?)"
     }

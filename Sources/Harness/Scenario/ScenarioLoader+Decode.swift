@@ -80,9 +80,14 @@ extension ScenarioLoader {
             if let value = fields.take("verify"), let flag = reader.bool(value, fields.child("verify")) { upload.verify = flag }
             if let value = fields.take("retry"), var retry = reader.object(value, fields.child("retry")) {
                 let attempts = retry.take("maxAttempts").flatMap { reader.integer($0, retry.child("maxAttempts"), in: 1...20) } ?? 3
-                let initial = retry.take("initialBackoff").flatMap { reader.duration($0, retry.child("initialBackoff")) } ?? .milliseconds(20)
-                let maximum = retry.take("maxBackoff").flatMap { reader.duration($0, retry.child("maxBackoff")) } ?? max(.seconds(1), initial)
-                if maximum < initial {
+                let initialValue = retry.take("initialBackoff")
+                let parsedInitial = initialValue.flatMap { reader.duration($0, retry.child("initialBackoff")) }
+                let initial = parsedInitial ?? .milliseconds(20)
+                let maximumValue = retry.take("maxBackoff")
+                let parsedMaximum = maximumValue.flatMap { reader.duration($0, retry.child("maxBackoff")) }
+                let maximum = parsedMaximum ?? max(.seconds(1), initial)
+                // Compare only values the author gave and that parsed, so one mistake is reported once.
+                if (initialValue == nil || parsedInitial != nil), (maximumValue == nil || parsedMaximum != nil), maximum < initial {
                     reader.report(retry.child("maxBackoff"), "expected at least initialBackoff (\(initial)), found \(maximum)")
                 }
                 upload.retry = RetryPolicy(maxAttempts: attempts, initialBackoff: initial, maxBackoff: maximum)
