@@ -72,7 +72,7 @@ extension ScenarioLoader {
             if let value = fields.take("partSize") {
                 let minimum: UInt64 = store.kind == .s3 ? minS3PartSize : 1024
                 if let bytes = reader.size(value, fields.child("partSize"), in: minimum...(5 << 30)) { upload.partSize = bytes }
-                if store.kind == .s3, case .string(let text) = value, let bytes = Units.parseSize(text), bytes < minS3PartSize {
+                if store.kind == .s3, case .string(let text) = value, case .success(let bytes) = Units.parseSize(text), bytes < minS3PartSize {
                     reader.report(fields.child("partSize"), "S3 needs parts of at least 5 MiB (all but the last); found \(text)")
                 }
             }
