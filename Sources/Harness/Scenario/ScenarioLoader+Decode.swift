@@ -104,7 +104,9 @@ extension ScenarioLoader {
             reader.finish(fields)
         }
 
+        let beforeWorkload = reader.issues.count
         let workload = decodeWorkload(&top, reader: &reader)
+        let workloadIsValid = reader.issues.count == beforeWorkload
 
         // faults
         var faults: [JSONValue] = []
@@ -119,7 +121,8 @@ extension ScenarioLoader {
             }
         }
 
-        let expect = decodeExpectations(&top, workload: workload, reader: &reader)
+        // Bounds that depend on the workload are checked only against a valid one.
+        let expect = decodeExpectations(&top, workload: workloadIsValid ? workload : nil, reader: &reader)
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,
