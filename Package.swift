@@ -103,7 +103,7 @@ let package = Package(
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
         .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

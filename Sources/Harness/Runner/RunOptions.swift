@@ -1,3 +1,6 @@
+public import ObjectStore
+public import WriteCache
+
 /// How the runner runs a scenario, beyond what the scenario file says.
 public struct RunOptions: Sendable {
     /// Replaces the scenario's seed.
@@ -8,10 +11,16 @@ public struct RunOptions: Sendable {
     /// Called about once a second while flushes run.
     public var progress: (@Sendable (Progress) -> Void)?
 
-    public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil) {
+    /// Called after the workload, before the checks, with the bare remote store and the cache:
+    /// lets tests plant the breakage each check must catch (a temp file, an extra object).
+    public var beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)?
+
+    public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
+                beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil) {
         self.seedOverride = seedOverride
         self.workDirectory = workDirectory
         self.progress = progress
+        self.beforeChecks = beforeChecks
     }
 
     /// What a progress report says.

@@ -100,6 +100,7 @@ public enum ScenarioRunner {
             }
         }
         let reads = readCounts.withLock { $0 }
+        await options.beforeChecks?(remote.store, cache)
         let state = record.state.withLock { $0 }
         let checks = await RunChecks(cache: cache, store: remote.store, acknowledged: state.acknowledged,
                                      acknowledgedObjects: state.objects, policy: scenario.upload.retry).run()
