@@ -17,7 +17,9 @@ import Synchronization
 /// of injected latency in no real time. Operations that no rule can hit pass straight through:
 /// with an empty plan a write gets the inner store's own writer.
 ///
-/// How each kind acts on each operation is described on ``Fault``.
+/// How each kind acts on each operation is described on ``Fault``. The attempt counts are kept
+/// for every operation and key that some rule can hit (a few dozen bytes each), for the life of
+/// the store: one store per run.
 public final class FaultyStore: ObjectStore {
     /// Called when a `crash` fault hits, with its record. The default ends the process at once
     /// (``exitProcess``); tests inject one that records. If the handler returns, the operation
