@@ -165,6 +165,7 @@ public struct FaultPlan: Sendable, Hashable {
     }
 
     /// A stable number for each operation, part of every decision hash (never reordered).
+    @inline(__always)
     static func operationCode(_ operation: ObjectStoreError.Operation) -> Int {
         switch operation {
         case .write: 0

@@ -104,6 +104,7 @@ public final class FaultyStore: ObjectStore {
     // MARK: Operations
 
     public func makeWriter(key: String, options: WriteOptions) async throws(ObjectStoreError) -> any ObjectWriter {
+        if bypasses(.write) { return try await inner.makeWriter(key: key, options: options) }
         guard let started = begin(.write, key: key, offset: 0), !started.decision.isEmpty else {
             return try await inner.makeWriter(key: key, options: options)
         }
@@ -113,6 +114,7 @@ public final class FaultyStore: ObjectStore {
     }
 
     public func read(key: String, range: Range<UInt64>) async throws(ObjectStoreError) -> [UInt8] {
+        if bypasses(.read) { return try await inner.read(key: key, range: range) }
         guard let started = begin(.read, key: key, offset: range.lowerBound) else {
             return try await inner.read(key: key, range: range)
         }
@@ -136,12 +138,14 @@ public final class FaultyStore: ObjectStore {
     }
 
     public func stat(key: String) async throws(ObjectStoreError) -> ObjectInfo {
+        if bypasses(.stat) { return try await inner.stat(key: key) }
         guard let started = begin(.stat, key: key, offset: 0) else { return try await inner.stat(key: key) }
         try await applyBefore(started.decision, started.context(.stat, key: key, offset: nil))
         return try await inner.stat(key: key)
     }
 
     public func delete(key: String) async throws(ObjectStoreError) {
+        if bypasses(.delete) { return try await inner.delete(key: key) }
         guard let started = begin(.delete, key: key, offset: 0) else { return try await inner.delete(key: key) }
         let context = started.context(.delete, key: key, offset: nil)
         try await applyBefore(started.decision, context)
@@ -153,6 +157,7 @@ public final class FaultyStore: ObjectStore {
     }
 
     public func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo] {
+        if bypasses(.list) { return try await inner.list(prefix: prefix) }
         guard let started = begin(.list, key: prefix, offset: 0) else { return try await inner.list(prefix: prefix) }
         try await applyBefore(started.decision, started.context(.list, key: prefix, offset: nil))
         return try await inner.list(prefix: prefix)
@@ -215,6 +220,12 @@ public final class FaultyStore: ObjectStore {
         func context(_ operation: ObjectStoreError.Operation, key: String, offset: UInt64?) -> Context {
             Context(operation: operation, key: key, offset: offset, attempt: attempt)
         }
+    }
+
+    /// Whether no rule can hit `operation`: the whole cost of the layer for such an operation.
+    @inline(__always)
+    private func bypasses(_ operation: ObjectStoreError.Operation) -> Bool {
+        affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) == 0
     }
 
     /// Counts the attempt and decides its faults; `nil` when no rule can hit `operation`.

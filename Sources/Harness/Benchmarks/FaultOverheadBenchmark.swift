@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FaultInjection
 import Foundation
 import ObjectStore
@@ -60,6 +63,11 @@ public struct FaultOverheadBenchmark: Sendable {
         public var fastestWriteOverheadPercent: Double
         /// Extra stat time of the fastest rounds over the bare store's fastest, in percent.
         public var fastestStatOverheadPercent: Double
+        /// Extra process CPU time of the writes over the bare store's (medians), in percent:
+        /// what the layer costs, little disturbed by other processes on a shared machine.
+        public var writeCPUOverheadPercent: Double
+        /// Extra process CPU time of the stats over the bare store's (medians), in percent.
+        public var statCPUOverheadPercent: Double
     }
 
     /// The benchmark's result.
@@ -74,13 +82,16 @@ public struct FaultOverheadBenchmark: Sendable {
         /// The figures as a table.
         public func table() -> String {
             var lines = ["\(work) — medians of \(rounds) round(s)", ""]
-            lines.append("variant       write MiB/s  write overhead (fastest)  stats/s      stat overhead (fastest)")
+            lines.append("overhead: wall-clock median (fastest round) [process CPU time]")
+            lines.append("variant       write MiB/s  write overhead                      stats/s      stat overhead")
             for v in variants {
                 lines.append(
                     Self.pad(v.name, 14) + Self.pad(String(format: "%.1f", v.writeMiBps), 13)
-                    + Self.pad(String(format: "%+.2f%% (%+.2f%%)", v.writeOverheadPercent, v.fastestWriteOverheadPercent), 26)
+                    + Self.pad(String(format: "%+.2f%% (%+.2f%%) [%+.2f%%]", v.writeOverheadPercent, v.fastestWriteOverheadPercent,
+                                      v.writeCPUOverheadPercent), 36)
                     + Self.pad(String(format: "%.0f", v.statsPerSecond), 13)
-                    + String(format: "%+.2f%% (%+.2f%%)", v.statOverheadPercent, v.fastestStatOverheadPercent))
+                    + String(format: "%+.2f%% (%+.2f%%) [%+.2f%%]", v.statOverheadPercent, v.fastestStatOverheadPercent,
+                             v.statCPUOverheadPercent))
             }
             return lines.joined(separator: "\n")
         }
@@ -117,6 +128,8 @@ public struct FaultOverheadBenchmark: Sendable {
         }
         var writeSeconds = Array(repeating: [Double](), count: variants.count)
         var statSeconds = Array(repeating: [Double](), count: variants.count)
+        var writeCPU = Array(repeating: [Double](), count: variants.count)
+        var statCPU = Array(repeating: [Double](), count: variants.count)
         let chunk = [UInt8](repeating: 0x5A, count: config.chunkSize)
         for round in 0..<config.rounds {
             // Alternate the order, so no variant always runs first (warm caches, fresh heap).
@@ -125,14 +138,20 @@ public struct FaultOverheadBenchmark: Sendable {
                 let variant = variants[index]
                 let inner = MemoryStore()
                 let store = variant.1(inner)
-                writeSeconds[index].append(try await Self.timeWrites(store, chunk: chunk, config))
-                statSeconds[index].append(try await Self.timeStats(store, config))
+                let write = try await Self.timeWrites(store, chunk: chunk, config)
+                writeSeconds[index].append(write.wall)
+                writeCPU[index].append(write.cpu)
+                let stat = try await Self.timeStats(store, config)
+                statSeconds[index].append(stat.wall)
+                statCPU[index].append(stat.cpu)
             }
         }
         let bareWrite = SideBySideReport.median(writeSeconds[0])
         let bareStat = SideBySideReport.median(statSeconds[0])
         let fastestBareWrite = writeSeconds[0].min() ?? 0
         let fastestBareStat = statSeconds[0].min() ?? 0
+        let bareWriteCPU = SideBySideReport.median(writeCPU[0])
+        let bareStatCPU = SideBySideReport.median(statCPU[0])
         let results = variants.indices.map { index in
             let write = SideBySideReport.median(writeSeconds[index])
             let stat = SideBySideReport.median(statSeconds[index])
@@ -146,16 +165,42 @@ public struct FaultOverheadBenchmark: Sendable {
                 statOverheadPercent: (stat - bareStat) / bareStat * 100,
                 fastestWriteSeconds: fastestWrite, fastestStatSeconds: fastestStat,
                 fastestWriteOverheadPercent: (fastestWrite - fastestBareWrite) / fastestBareWrite * 100,
-                fastestStatOverheadPercent: (fastestStat - fastestBareStat) / fastestBareStat * 100)
+                fastestStatOverheadPercent: (fastestStat - fastestBareStat) / fastestBareStat * 100,
+                writeCPUOverheadPercent: (SideBySideReport.median(writeCPU[index]) - bareWriteCPU) / bareWriteCPU * 100,
+                statCPUOverheadPercent: (SideBySideReport.median(statCPU[index]) - bareStatCPU) / bareStatCPU * 100)
         }
         return Report(
             work: "MemoryStore: write \(config.totalBytes >> 20) MiB in \(config.chunkSize >> 20) MiB chunks, \(config.stats) stats; bare vs through FaultyStore",
             rounds: config.rounds, variants: results)
     }
 
-    private static func timeWrites(_ store: any ObjectStore, chunk: [UInt8], _ config: Configuration) async throws -> Double {
-        let clock = ContinuousClock()
-        let started = clock.now
+    /// Wall-clock and process CPU seconds of one phase.
+    struct Timing {
+        var wall: Double
+        var cpu: Double
+
+        /// Times `body`.
+        static func measure(_ body: () async throws -> Void) async rethrows -> Timing {
+            let clock = ContinuousClock()
+            let started = clock.now
+            let cpuStarted = processCPUSeconds()
+            try await body()
+            return Timing(wall: (clock.now - started).seconds, cpu: processCPUSeconds() - cpuStarted)
+        }
+
+        /// CPU time of every thread of this process so far.
+        static func processCPUSeconds() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+        }
+    }
+
+    private static func timeWrites(_ store: any ObjectStore, chunk: [UInt8], _ config: Configuration) async throws -> Timing {
+        try await Timing.measure { try await writeAll(store, chunk: chunk, config) }
+    }
+
+    private static func writeAll(_ store: any ObjectStore, chunk: [UInt8], _ config: Configuration) async throws {
         var written = 0
         var object = 0
         while written < config.totalBytes {
@@ -173,20 +218,21 @@ public struct FaultOverheadBenchmark: Sendable {
             written += size
             object += 1
         }
-        return (clock.now - started).seconds
     }
 
-    private static func timeStats(_ store: any ObjectStore, _ config: Configuration) async throws -> Double {
+    private static func timeStats(_ store: any ObjectStore, _ config: Configuration) async throws -> Timing {
         let keys = (0..<1000).map { "bench/small-\($0)" }
         for key in keys { try await store.put(key: key, bytes: [1, 2, 3]) }
-        let clock = ContinuousClock()
-        let started = clock.now
         var total: UInt64 = 0
-        for index in 0..<config.stats {
-            total &+= try await store.stat(key: keys[index % keys.count]).size
+        let timing = try await Timing.measure {
+            for index in 0..<config.stats {
+                total &+= try await store.stat(key: keys[index % keys.count]).size
+            }
         }
-        precondition(total == UInt64(config.stats) * 3, "every stat must see the 3-byte object")
-        return (clock.now - started).seconds
+        guard total == UInt64(config.stats) * 3 else {
+            throw FaultOverheadBenchmarkError(message: "the stats saw \(total) bytes, expected \(config.stats * 3): the store lost objects")
+        }
+        return timing
     }
 }
 
