@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache clean
+.PHONY: all setup setup-bench build release test bench bench-cache bench-sst clean
 
 all: build
 
@@ -33,6 +33,11 @@ bench: release
 bench-cache: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench cache --out Results/runs
+
+## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
+bench-sst: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench sst --out Results/runs
 
 clean:
 	rm -rf .build Results/runs

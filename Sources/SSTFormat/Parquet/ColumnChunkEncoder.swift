@@ -1,11 +1,12 @@
-/// Encodes one column of one row group into a column chunk: an optional dictionary page, then
-/// data pages (v1) of at most ``targetPageBytes`` of values each, with the chunk's statistics.
+/// Encodes the columns of one row group into column chunks: an optional dictionary page, then
+/// data pages (v1) of at most ``targetPageBytes`` of values each, with each chunk's statistics.
 ///
-/// The encoder keeps its buffers between chunks (their capacity is reused), so encoding a row
-/// group allocates nothing per value and, after the first row group, almost nothing at all.
+/// Chunks are appended to ``rowGroup`` (one buffer, one write to the sink per row group). The
+/// encoder keeps its buffers between row groups (their capacity is reused), so encoding
+/// allocates nothing per value and, after the first row group, almost nothing at all.
 struct ColumnChunkEncoder {
-    /// The encoded chunk: page headers and pages, ready for the sink.
-    private(set) var chunk: [UInt8] = []
+    /// The encoded chunks of the current row group: page headers and pages, ready for the sink.
+    private(set) var rowGroup: [UInt8] = []
     /// Approximate bytes of values per data page.
     let targetPageBytes: Int
 
@@ -21,22 +22,29 @@ struct ColumnChunkEncoder {
         self.targetPageBytes = max(1024, targetPageBytes)
     }
 
-    /// Encodes `rows` of `data` as `column`'s chunk starting at file offset `fileOffset`; the bytes
-    /// are in ``chunk`` afterwards.
+    /// Empties ``rowGroup`` for the next row group, reserving `expectedBytes`.
+    mutating func beginRowGroup(expectedBytes: Int) {
+        rowGroup.removeAll(keepingCapacity: true)
+        rowGroup.reserveCapacity(expectedBytes)
+    }
+
+    /// Encodes `rows` of `data` as `column`'s chunk and appends it to ``rowGroup``;
+    /// `fileOffset` is the file offset of ``rowGroup``'s first byte.
     mutating func encode(column: SSTColumn, data: SSTColumnData, rows: Range<Int>, fileOffset: Int64) -> ParquetColumnChunk {
-        chunk.removeAll(keepingCapacity: true)
+        let base = rowGroup.count
+        let chunkOffset = fileOffset + Int64(base)
         // Definition levels exactly for nullable columns (all present when no flags were given).
         let validity = column.nullable ? (data.validity ?? Array(repeating: true, count: data.values.count)) : nil
         var dictionaryPageOffset: Int64?
-        var dataPageOffset = fileOffset
+        var dataPageOffset = chunkOffset
         let statistics: ParquetStatistics
         var encodings: [ParquetEncoding] = [.plain, .rle]
         switch data.values {
         case .strings(let strings):
             encodings.append(.rleDictionary)
-            dictionaryPageOffset = fileOffset
+            dictionaryPageOffset = chunkOffset
             statistics = encodeDictionary(strings, validity: validity, rows: rows)
-            dataPageOffset = fileOffset + Int64(dictionaryPageLength)
+            dataPageOffset = fileOffset + Int64(dictionaryPageEnd)
         case .int64(let values):
             statistics = values.withUnsafeBufferPointer { all in
                 let slice = UnsafeBufferPointer(rebasing: all[rows])
@@ -75,12 +83,13 @@ struct ColumnChunkEncoder {
         }
         return ParquetColumnChunk(
             physicalType: column.kind.physicalType, encodings: encodings, path: [column.name],
-            numValues: Int64(rows.count), totalUncompressedSize: Int64(chunk.count),
-            totalCompressedSize: Int64(chunk.count), dataPageOffset: dataPageOffset,
+            numValues: Int64(rows.count), totalUncompressedSize: Int64(rowGroup.count - base),
+            totalCompressedSize: Int64(rowGroup.count - base), dataPageOffset: dataPageOffset,
             dictionaryPageOffset: dictionaryPageOffset, statistics: statistics)
     }
 
-    private var dictionaryPageLength = 0
+    /// Where the last dictionary page ended in ``rowGroup``.
+    private var dictionaryPageEnd = 0
 
     // MARK: Pages
 
@@ -102,8 +111,8 @@ struct ColumnChunkEncoder {
                 // Required columns: the page is the raw values, written straight into the chunk.
                 header.reset()
                 ParquetPageHeader.dataPage(into: &header, size: (end - start) * width, values: end - start, encoding: .plain)
-                chunk.append(contentsOf: header.bytes)
-                chunk.appendRaw(UnsafeBufferPointer(rebasing: values[start..<end]))
+                rowGroup.append(contentsOf: header.bytes)
+                rowGroup.appendRaw(UnsafeBufferPointer(rebasing: values[start..<end]))
             }
             start = end
         } while start < values.count
@@ -113,8 +122,8 @@ struct ColumnChunkEncoder {
     private mutating func appendPage(count: Int, encoding: ParquetEncoding) {
         header.reset()
         ParquetPageHeader.dataPage(into: &header, size: page.count, values: count, encoding: encoding)
-        chunk.append(contentsOf: header.bytes)
-        chunk.append(contentsOf: page)
+        rowGroup.append(contentsOf: header.bytes)
+        rowGroup.append(contentsOf: page)
     }
 
     /// Definition levels (max level 1) of a page: a 4-byte length, then the RLE hybrid.
@@ -189,9 +198,9 @@ struct ColumnChunkEncoder {
         }
         header.reset()
         ParquetPageHeader.dictionaryPage(into: &header, size: page.count, values: usedEntries.count)
-        chunk.append(contentsOf: header.bytes)
-        chunk.append(contentsOf: page)
-        dictionaryPageLength = chunk.count
+        rowGroup.append(contentsOf: header.bytes)
+        rowGroup.append(contentsOf: page)
+        dictionaryPageEnd = rowGroup.count
 
         // Data pages: indices of at most targetPageBytes / 4 rows each.
         let bitWidth = RLEHybridEncoder.bitWidth(forMax: UInt32(max(0, usedEntries.count - 1)))

@@ -20,8 +20,8 @@ public struct ParquetWriterOptions: Sendable, Equatable {
 
 /// Writes a Parquet file into a ``ByteSink`` one row group at a time.
 ///
-/// Each row group's column chunks are encoded and handed to the sink as soon as they are done,
-/// so memory is bounded by one row group (its input batch and one column chunk's bytes) however
+/// Each row group is encoded into one reusable buffer and handed to the sink as soon as it is
+/// done, so memory is bounded by one row group (its input batch and its encoded bytes) however
 /// large the file grows. Tags are dictionary-encoded (RLE_DICTIONARY, one dictionary per row
 /// group), numbers PLAIN, nullable columns carry definition levels, every chunk has statistics,
 /// and the footer is Thrift compact, written by ``finish()``. Pages are uncompressed.
@@ -119,15 +119,18 @@ public struct ParquetWriter {
         let groupStart = offset
         var columns: [ParquetColumnChunk] = []
         columns.reserveCapacity(schema.count)
+        // Plain values take their width; a dictionary-encoded tag takes a few bytes per run.
+        let expected = schema.reduce(4096) { $0 + range.count * ($1.kind == .string ? 1 : 8) }
+        encoder.beginRowGroup(expectedBytes: expected)
         for (index, column) in schema.enumerated() {
-            let chunk = encoder.encode(column: column, data: batch.columns[index], rows: range, fileOffset: offset)
+            let chunk = encoder.encode(column: column, data: batch.columns[index], rows: range, fileOffset: groupStart)
             guard chunk.totalCompressedSize <= Int64(Int32.max) else {
                 throw SSTFormatError(code: .limitExceeded, operation: "write parquet row group",
                                      message: "column '\(column.name)' has a chunk of \(chunk.totalCompressedSize) bytes; use smaller row groups")
             }
             columns.append(chunk)
-            try await emit(encoder.chunk)
         }
+        try await emit(encoder.rowGroup)
         let size = offset - groupStart
         rowGroups.append(ParquetRowGroup(
             columns: columns, totalByteSize: size, numRows: Int64(range.count), fileOffset: groupStart,
