@@ -62,6 +62,9 @@ public struct SSTEncodingBenchmark: Sendable {
         let generator = try FlushDataGenerator(spec(rows: rows, seed: seed))
         let batch = generator.batch(0..<rows)
         let sink = LocalFileSink(path: output)
+        // The blocking-I/O pool lives as long as the process (as pyarrow's thread pools do, set
+        // up on import): start it before the clock.
+        _ = try await BlockingIO.run { 0 }
         let start = ContinuousClock.now
         var writer = try ParquetWriter(schema: generator.schema, sink: sink, options: ParquetWriterOptions(rowGroupSize: rowGroupSize))
         try await writer.write(batch)

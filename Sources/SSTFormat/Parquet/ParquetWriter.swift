@@ -134,7 +134,7 @@ public struct ParquetWriter {
         let size = offset - groupStart
         rowGroups.append(ParquetRowGroup(
             columns: columns, totalByteSize: size, numRows: Int64(range.count), fileOffset: groupStart,
-            totalCompressedSize: size, ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
+            totalCompressedSize: size, ordinal: Int16(exactly: rowGroups.count)))
         rows += Int64(range.count)
     }
 
