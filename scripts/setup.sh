@@ -5,7 +5,7 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in libcurl4-openssl-dev libjemalloc-dev; do
+for pkg in libcurl4-openssl-dev libjemalloc-dev libzstd-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [[ "${1:-}" == "--bench" ]]; then

@@ -82,11 +82,11 @@ struct CheckerError: Error, CustomStringConvertible {
 }
 
 /// Writes `generator`'s rows with a ``ParquetWriter`` (one batch per row group) into `path`.
-func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: String,
-                  metadata: [String: String] = [:]) async throws -> (ParquetFileMetadata, FileByteSink) {
+func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: String, metadata: [String: String] = [:],
+                  compression: ParquetCompression = .uncompressed) async throws -> (ParquetFileMetadata, FileByteSink) {
     let sink = FileByteSink(path: path)
     var writer = try ParquetWriter(schema: generator.schema, sink: sink,
-                                   options: ParquetWriterOptions(rowGroupSize: rowGroupSize, keyValueMetadata: metadata))
+                                   options: ParquetWriterOptions(rowGroupSize: rowGroupSize, keyValueMetadata: metadata, compression: compression))
     var start = 0
     while start < generator.spec.rows {
         let end = min(generator.spec.rows, start + rowGroupSize)
