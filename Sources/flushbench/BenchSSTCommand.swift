@@ -24,6 +24,9 @@ struct BenchSSTCommand: AsyncParsableCommand {
     @Option(help: "Python interpreter with pyarrow.")
     var python = "python3"
 
+    @Option(help: "Compress pages with zstd at this level (every tool); uncompressed when absent.")
+    var zstdLevel: Int32?
+
     @Option(help: "Directory for the JSON report.")
     var out = "Results/runs"
 
@@ -40,6 +43,7 @@ struct BenchSSTCommand: AsyncParsableCommand {
         options.rounds = rounds
         options.seed = seed
         options.python = python
+        options.zstdLevel = zstdLevel
         let report = try await SSTEncodingBenchmark(options: options).run { line in print(line) }
         print("")
         print(report.table())
@@ -71,11 +75,14 @@ struct BenchSSTWorkerCommand: AsyncParsableCommand {
     @Option(help: "Seed of the table.")
     var seed: UInt64 = 42
 
+    @Option(help: "Compress pages with zstd at this level; uncompressed when absent.")
+    var zstdLevel: Int32?
+
     @Option(help: "The Parquet file to write (must not exist).")
     var output: String
 
     func run() async throws {
-        let result = try await SSTEncodingBenchmark.encodeOnce(rows: rows, rowGroupSize: rowGroupSize, seed: seed, output: output)
+        let result = try await SSTEncodingBenchmark.encodeOnce(rows: rows, rowGroupSize: rowGroupSize, seed: seed, zstdLevel: zstdLevel, output: output)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -2,14 +2,14 @@ extension SSTEncodingBenchmark {
     /// The pyarrow side: loads the raw columns (not timed), builds the table with the same
     /// schema (required columns, the tag as a dictionary or as plain strings), then times
     /// `pyarrow.parquet.write_table` with the same row-group size, dictionary encoding for the
-    /// tag only, no compression. Prints a ``WorkerResult`` as JSON.
+    /// tag only, no compression or the same zstd level as ours. Prints a ``WorkerResult`` as JSON.
     static let pyarrowScript = #"""
 import json, os, struct, sys, time
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-raw, out, tag_mode, row_group_size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+raw, out, tag_mode, row_group_size, level = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 with open(f"{raw}/columns.json") as f:
     desc = json.load(f)
 arrays, fields = [], []
@@ -36,7 +36,10 @@ for i, col in enumerate(desc["columns"]):
 table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 tags = [c["name"] for c in desc["columns"] if c["kind"] == "string"]
 start = time.perf_counter()
-pq.write_table(table, out, row_group_size=row_group_size, compression="none", use_dictionary=tags)
+if level == "none":
+    pq.write_table(table, out, row_group_size=row_group_size, compression="none", use_dictionary=tags)
+else:
+    pq.write_table(table, out, row_group_size=row_group_size, compression="zstd", compression_level=int(level), use_dictionary=tags)
 seconds = time.perf_counter() - start
 print(json.dumps({"rows": table.num_rows, "seconds": seconds, "bytes": os.path.getsize(out)}))
 """#

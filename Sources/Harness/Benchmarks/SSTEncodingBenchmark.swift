@@ -5,7 +5,8 @@ public import SSTFormat
 /// `bench sst`: encodes the same flush with our Parquet writer and with pyarrow, side by side.
 ///
 /// The table is the DESIGN.md reference: 1,000,000 rows of 1 tag (1000 hosts), ts, 2 doubles,
-/// `__sequence`, `__op_type`, in row groups of 102,400, uncompressed, the tag dictionary-encoded.
+/// `__sequence`, `__op_type`, in row groups of 102,400, uncompressed (or zstd for all tools), the
+/// tag dictionary-encoded.
 /// Every tool runs as a child process (ours is `flushbench bench sst-worker`), so peak RSS is
 /// measured the same way for all; each child builds the table in memory first (not timed) and
 /// reports the seconds of the encode-and-write alone. Rounds interleave the tools; figures are
@@ -25,6 +26,8 @@ public struct SSTEncodingBenchmark: Sendable {
         public var seed: UInt64 = 42
         /// The Python interpreter with pyarrow.
         public var python = "python3"
+        /// Zstandard level for every tool's pages; `nil` for uncompressed.
+        public var zstdLevel: Int32?
 
         public init(flushbenchExecutable: String) {
             self.flushbenchExecutable = flushbenchExecutable
@@ -58,7 +61,7 @@ public struct SSTEncodingBenchmark: Sendable {
     /// Encodes the benchmark table into `output` in this process and times it (the worker's job).
     ///
     /// - Throws: ``SSTFormatError`` for bad settings; ``LocalFileError`` when `output` cannot be written.
-    public static func encodeOnce(rows: Int, rowGroupSize: Int, seed: UInt64, output: String) async throws -> WorkerResult {
+    public static func encodeOnce(rows: Int, rowGroupSize: Int, seed: UInt64, zstdLevel: Int32? = nil, output: String) async throws -> WorkerResult {
         let generator = try FlushDataGenerator(spec(rows: rows, seed: seed))
         let batch = generator.batch(0..<rows)
         let sink = LocalFileSink(path: output)
@@ -66,7 +69,9 @@ public struct SSTEncodingBenchmark: Sendable {
         // up on import): start it before the clock.
         _ = try await BlockingIO.run { 0 }
         let start = ContinuousClock.now
-        var writer = try ParquetWriter(schema: generator.schema, sink: sink, options: ParquetWriterOptions(rowGroupSize: rowGroupSize))
+        let compression = zstdLevel.map { ParquetCompression.zstd(level: $0) } ?? .uncompressed
+        var writer = try ParquetWriter(schema: generator.schema, sink: sink,
+                                       options: ParquetWriterOptions(rowGroupSize: rowGroupSize, compression: compression))
         try await writer.write(batch)
         try await writer.finish()
         sink.close()
@@ -96,11 +101,12 @@ public struct SSTEncodingBenchmark: Sendable {
         let ours = directory + "/flushbench.parquet"
         let dictionaryOut = directory + "/pyarrow.parquet"
         let stringOut = directory + "/pyarrow-string.parquet"
-        let common = [String(options.rowGroupSize)]
+        let common = [String(options.rowGroupSize), options.zstdLevel.map(String.init) ?? "none"]
         let tools = [
             Tool(name: "flushbench", command: ChildProcess(options.flushbenchExecutable, [
                 "bench", "sst-worker", "--rows", String(options.rows), "--row-group-size", String(options.rowGroupSize),
-                "--seed", String(options.seed), "--output", ours]), output: ours),
+                "--seed", String(options.seed), "--output", ours] + (options.zstdLevel.map { ["--zstd-level", String($0)] } ?? [])),
+                 output: ours),
             Tool(name: "pyarrow", command: ChildProcess(options.python, [script, directory + "/raw", dictionaryOut, "dictionary"] + common),
                  output: dictionaryOut),
             Tool(name: "pyarrow-str", command: ChildProcess(options.python, [script, directory + "/raw", stringOut, "string"] + common),
@@ -150,8 +156,9 @@ public struct SSTEncodingBenchmark: Sendable {
             progress(String(format: "%@: median %.3f s = %.2f M rows/s, %.1f MiB/s (file %.1f MiB)", tool.name, median,
                             Double(options.rows) / median / 1e6, Double(bytes[i]) / median / 1_048_576, Double(bytes[i]) / 1_048_576))
         }
+        let codec = options.zstdLevel.map { "zstd level \($0)" } ?? "uncompressed"
         return SideBySideReport(
-            work: "encode \(options.rows) rows (1 tag x 1000 hosts, ts, 2 doubles, __sequence, __op_type) to uncompressed Parquet, row groups of \(options.rowGroupSize)",
+            work: "encode \(options.rows) rows (1 tag x 1000 hosts, ts, 2 doubles, __sequence, __op_type) to \(codec) Parquet, row groups of \(options.rowGroupSize)",
             rounds: options.rounds, results: entries)
     }
 }
