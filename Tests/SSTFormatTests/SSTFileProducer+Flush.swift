@@ -36,6 +36,10 @@ struct SSTFileProducerTests {
         let region = try JSONSerialization.jsonObject(with: Data(regionJSON.utf8)) as? [String: Any]
         #expect((region?["region_id"] as? NSNumber)?.intValue == 42)
         #expect((region?["primary_key"] as? [Int]) == [0, 1])
+        let columns = (region?["column_metadatas"] as? [[String: Any]]) ?? []
+        #expect(columns.compactMap { $0["semantic_type"] as? String } == ["Tag", "Tag", "Timestamp", "Field", "Field", "Field"])
+        #expect(columns.compactMap { ($0["column_schema"] as? [String: Any])?["name"] as? String }
+            == ["host", "dc", "ts", "cpu", "memory", "bytes"])
 
         let footer = try await ParquetFooterReader.read(path: dir + "/sst.parquet")
         #expect(footer.numRows == 30_000)

@@ -16,6 +16,7 @@ public final class LocalFileSink: ByteSink {
         self.path = path
     }
 
+    /// Bytes appended so far.
     public var bytesWritten: UInt64 { state.withLock { $0.written } }
 
     /// Appends `bytes`.

@@ -36,8 +36,11 @@ public struct SSTEncodingBenchmark: Sendable {
 
     /// One child's own report: the encode's seconds and the file's size.
     public struct WorkerResult: Sendable, Codable {
+        /// Rows encoded.
         public var rows: Int
+        /// Seconds of the encode and write alone.
         public var seconds: Double
+        /// Bytes of the file written.
         public var bytes: UInt64
 
         public init(rows: Int, seconds: Double, bytes: UInt64) {
@@ -47,6 +50,7 @@ public struct SSTEncodingBenchmark: Sendable {
         }
     }
 
+    /// What to run.
     public let options: Options
 
     public init(options: Options) {
