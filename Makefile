@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-sst clean
+.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-sst clean
 
 all: build
 
@@ -33,6 +33,11 @@ bench: release
 bench-cache: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench cache --out Results/runs
+
+## bench-upload: S3Store beside rclone, aws-cli and curl uploading 32 x 16 MiB to SeaweedFS
+bench-upload: setup-bench release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench upload --out Results/runs $(BENCH_UPLOAD_ARGS)
 
 ## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
 bench-sst: release

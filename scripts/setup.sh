@@ -10,6 +10,7 @@ for pkg in libcurl4-openssl-dev libjemalloc-dev libzstd-dev; do
 done
 if [[ "${1:-}" == "--bench" ]]; then
     command -v rclone >/dev/null 2>&1 || need_apt+=(rclone)
+    [[ -x /usr/bin/time ]] || need_apt+=(time)
 fi
 if ((${#need_apt[@]})); then
     echo "setup: installing Debian packages: ${need_apt[*]}"

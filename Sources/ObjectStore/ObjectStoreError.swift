@@ -76,7 +76,7 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status, when the error came from an HTTP response.
     public var httpStatus: Int?
     /// The underlying error.
-    public var cause: (any Error & Sendable)?
+    public var cause: (any Error)?
 
     /// Creates an error; `isTransient` defaults to whether `code` is in ``Code/transientCodes``.
     public init(
@@ -87,7 +87,7 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         isTransient: Bool? = nil,
         retryAfter: Duration? = nil,
         httpStatus: Int? = nil,
-        cause: (any Error & Sendable)? = nil
+        cause: (any Error)? = nil
     ) {
         self.code = code
         self.operation = operation

@@ -26,4 +26,16 @@ public enum BlockingIO {
         try Task.checkCancellation()
         return try await pool.runIfActive(body)
     }
+
+    /// Runs `body` on the blocking-I/O pool even if the calling task is cancelled.
+    ///
+    /// For clean-up that must happen whatever the caller's fate: deleting temp files, evicted
+    /// files, aborting writes. Cancellation neither skips nor interrupts it.
+    public static func runToCompletion<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            pool.submit { _ in
+                continuation.resume(with: Result(catching: body))
+            }
+        }
+    }
 }

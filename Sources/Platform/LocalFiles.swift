@@ -75,9 +75,15 @@ public enum LocalFiles {
     }
 
     /// Removes `path` and, if it is a directory, everything under it.
+    /// A symbolic link is removed itself, never followed.
     public static func removeTree(_ path: String) throws(LocalFileError) {
-        guard let status = try status(path) else { return }
-        if status.isDirectory {
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            let err = Glibc.errno
+            if err == ENOENT { return }
+            throw LocalFileError(operation: "lstat", path: path, errno: err)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
             for name in try listDirectory(path) {
                 try removeTree(path + "/" + name)
             }

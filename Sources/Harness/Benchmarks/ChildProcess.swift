@@ -49,8 +49,18 @@ public struct ChildProcess: Sendable {
     /// Runs the program to completion, blocking the calling thread.
     public func runBlocking() throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try resolvedExecutable())
-        process.arguments = arguments
+        // The kernel charges a child with its parent's peak RSS when it execs from a fork or
+        // vfork of a large process, so measure through GNU time, a tiny parent.
+        let timeOutput = FileManager.default.temporaryDirectory.appendingPathComponent("flushbench-time-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: timeOutput) }
+        let measured = access(Self.gnuTime, X_OK) == 0
+        if measured {
+            process.executableURL = URL(fileURLWithPath: Self.gnuTime)
+            process.arguments = ["-f", "%M", "-o", timeOutput, try resolvedExecutable()] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try resolvedExecutable())
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for name in removedVariables { env.removeValue(forKey: name) }
         env.merge(environment) { _, new in new }
@@ -81,14 +91,22 @@ public struct ChildProcess: Sendable {
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)
         let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        var peakKiB = UInt64(usage.ru_maxrss)
+        if measured, let text = try? String(contentsOfFile: timeOutput, encoding: .utf8),
+           let last = text.split(separator: "\n").last, let value = UInt64(last.trimmingCharacters(in: .whitespaces)) {
+            peakKiB = value
+        }
         return Outcome(
             status: exit,
             seconds: seconds,
-            peakRSSBytes: UInt64(usage.ru_maxrss) * 1024,
+            peakRSSBytes: peakKiB * 1024,
             standardOutput: String(decoding: outData.get().prefix(1 << 20), as: UTF8.self),
             standardError: String(decoding: errData.get().prefix(1 << 20), as: UTF8.self)
         )
     }
+
+    /// GNU time, which reports the child's own peak RSS (Debian package `time`).
+    static let gnuTime = "/usr/bin/time"
 
     /// The absolute path of ``executable``.
     public func resolvedExecutable() throws -> String {

@@ -1,0 +1,203 @@
+import Foundation
+import ObjectStore
+import Platform
+
+/// The side-by-side upload benchmark: the same files uploaded to one managed SeaweedFS by our
+/// ``S3Store`` (through `flushbench bench upload-worker`), rclone, aws-cli and curl (8 in
+/// parallel), interleaved over several rounds; the report holds each tool's medians.
+///
+/// Every tool runs as a child process, so wall time and peak RSS are measured the same way for
+/// all. After each run the uploaded objects are listed (count and bytes must match, else the
+/// tool's figure is replaced by a note) and deleted.
+public struct UploadBenchmark: Sendable {
+    /// What to upload and how often.
+    public struct Options: Sendable {
+        /// Number of files.
+        public var files: Int = 32
+        /// Size of each file in bytes.
+        public var fileSize: Int = 16 << 20
+        /// Rounds per tool (medians are over these).
+        public var rounds: Int = 3
+        /// Files (or transfers) in flight for every tool.
+        public var parallel: Int = 8
+        /// Our part size (a file up to this size goes up with one PUT).
+        public var partSize: Int = 16 << 20
+        /// Our parts in flight per file.
+        public var partConcurrency: Int = 4
+        /// The tools to run, from `flushbench`, `rclone`, `aws-cli`, `curl`.
+        public var tools: [String] = ["flushbench", "rclone", "aws-cli", "curl"]
+        /// The `flushbench` executable that runs our worker.
+        public var flushbenchExecutable: String
+
+        /// Creates options with the default work (32 x 16 MiB, 3 rounds, 8 in parallel).
+        public init(flushbenchExecutable: String) {
+            self.flushbenchExecutable = flushbenchExecutable
+        }
+    }
+
+    /// The options of this run.
+    public var options: Options
+
+    /// Creates the benchmark.
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Starts SeaweedFS, writes the files, runs every tool each round, and returns the medians.
+    ///
+    /// - Parameter log: receives one line per run, for progress output.
+    /// - Errors: when SeaweedFS cannot start or the files cannot be written. A tool that is not
+    ///   installed or fails gets a note instead of figures.
+    public func run(log: @Sendable (String) -> Void) async throws -> SideBySideReport {
+        let server = try await SeaweedFS.start(bucket: "bench")
+        let workDirectory = try await BlockingIO.run { try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-bench-upload") }
+        do {
+            let report = try await measure(server: server, workDirectory: workDirectory, log: log)
+            await cleanUp(server: server, workDirectory: workDirectory)
+            return report
+        } catch {
+            await cleanUp(server: server, workDirectory: workDirectory)
+            throw error
+        }
+    }
+
+    private func cleanUp(server: SeaweedFS, workDirectory: String) async {
+        await server.stop()
+        _ = try? await BlockingIO.run { try LocalFiles.removeTree(workDirectory) }
+    }
+
+    private func measure(server: SeaweedFS, workDirectory: String, log: @Sendable (String) -> Void) async throws -> SideBySideReport {
+        let dataDirectory = workDirectory + "/data"
+        try await writeFiles(into: dataDirectory)
+        let store = S3Store(configuration: server.configuration)
+        let totalBytes = UInt64(options.files) * UInt64(options.fileSize)
+        let mebibytes = Double(totalBytes) / 1_048_576
+
+        var seconds: [String: [Double]] = [:]
+        var peaks: [String: UInt64] = [:]
+        var notes: [String: String] = [:]
+        for round in 0..<options.rounds {
+            // Interleaved: each round starts with a different tool.
+            let order = (0..<options.tools.count).map { options.tools[($0 + round) % options.tools.count] }
+            for tool in order where notes[tool] == nil {
+                let prefix = "\(tool)-r\(round)/"
+                let command = try childProcess(for: tool, server: server, dataDirectory: dataDirectory,
+                                               workDirectory: workDirectory, prefix: prefix)
+                guard command.isAvailable else {
+                    notes[tool] = "not installed (run `make setup-bench`)"
+                    continue
+                }
+                let outcome = try await command.run()
+                let uploaded = try await store.list(prefix: prefix)
+                for object in uploaded { try await store.delete(key: object.key) }
+                let bytes = uploaded.reduce(UInt64(0)) { $0 + $1.size }
+                guard outcome.status == 0, uploaded.count == options.files, bytes == totalBytes else {
+                    let detail = outcome.standardError.split(separator: "\n").suffix(3).joined(separator: " | ")
+                    notes[tool] = "failed: exit \(outcome.status), \(uploaded.count) of \(options.files) objects; \(detail)"
+                    log("round \(round + 1) \(tool): \(notes[tool]!)")
+                    continue
+                }
+                seconds[tool, default: []].append(outcome.seconds)
+                peaks[tool] = max(peaks[tool] ?? 0, outcome.peakRSSBytes)
+                log(String(format: "round %d %@: %.2f s, %.1f MiB/s, peak RSS %.0f MiB", round + 1, tool,
+                           outcome.seconds, mebibytes / outcome.seconds, Double(outcome.peakRSSBytes) / 1_048_576))
+            }
+        }
+        let entries = options.tools.map { tool -> SideBySideReport.Entry in
+            if let note = notes[tool] {
+                return SideBySideReport.Entry(tool: tool, seconds: 0, throughput: 0, unit: "MiB/s", peakRssBytes: 0, note: note)
+            }
+            let median = SideBySideReport.median(seconds[tool] ?? [])
+            return SideBySideReport.Entry(tool: tool, seconds: median, throughput: median > 0 ? mebibytes / median : 0,
+                                          unit: "MiB/s", peakRssBytes: peaks[tool] ?? 0)
+        }
+        let size = options.fileSize >= 1 << 20 ? "\(options.fileSize >> 20) MiB" : "\(options.fileSize) B"
+        return SideBySideReport(work: "upload \(options.files) x \(size) to SeaweedFS on loopback, \(options.parallel) in parallel",
+                                rounds: options.rounds, results: entries)
+    }
+
+    /// Writes the files (incompressible bytes, different per file).
+    private func writeFiles(into directory: String) async throws {
+        let files = options.files
+        let size = options.fileSize
+        try await BlockingIO.run {
+            try LocalFiles.createDirectories(directory)
+            for index in 0..<files {
+                let file = try LocalFile.create(directory + "/file-\(String(format: "%03d", index)).bin")
+                defer { file.close() }
+                var state = UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
+                var offset = 0
+                let chunk = 1 << 20
+                var bytes = [UInt8](repeating: 0, count: min(chunk, size))
+                while offset < size {
+                    let count = min(chunk, size - offset)
+                    bytes.withUnsafeMutableBytes { buffer in
+                        let words = buffer.bindMemory(to: UInt64.self)
+                        for word in 0..<(count / 8) {
+                            state ^= state << 13
+                            state ^= state >> 7
+                            state ^= state << 17
+                            words[word] = state
+                        }
+                    }
+                    try file.write(Array(bytes[0..<count]), at: UInt64(offset))
+                    offset += count
+                }
+            }
+        }
+    }
+
+    /// The command line of `tool` uploading `dataDirectory` under `prefix`.
+    private func childProcess(for tool: String, server: SeaweedFS, dataDirectory: String, workDirectory: String,
+                              prefix: String) throws -> ChildProcess {
+        let configuration = server.configuration
+        let credentials = configuration.credentials
+        let awsEnvironment = [
+            "AWS_ENDPOINT_URL": configuration.endpoint, "AWS_ACCESS_KEY_ID": credentials.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey, "AWS_REGION": configuration.region,
+            "AWS_DEFAULT_REGION": configuration.region,
+        ]
+        switch tool {
+        case "flushbench":
+            return ChildProcess(options.flushbenchExecutable, [
+                "bench", "upload-worker", "--dir", dataDirectory, "--bucket", configuration.bucket, "--prefix", prefix,
+                "--files-in-flight", String(options.parallel), "--part-size", String(options.partSize),
+                "--part-concurrency", String(options.partConcurrency),
+            ], environment: awsEnvironment)
+        case "rclone":
+            return ChildProcess("rclone", [
+                "copy", dataDirectory, ":s3:\(configuration.bucket)/\(prefix)", "--transfers", String(options.parallel),
+                "--s3-provider", "Other", "--s3-endpoint", configuration.endpoint, "--s3-region", configuration.region,
+                "--s3-force-path-style", "--no-check-dest", "--config", "/dev/null",
+            ], environment: [
+                "RCLONE_S3_ACCESS_KEY_ID": credentials.accessKeyID,
+                "RCLONE_S3_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            ], removing: ["AWS_CA_BUNDLE"])
+        case "aws-cli":
+            return ChildProcess("aws", [
+                "--endpoint-url", configuration.endpoint, "s3", "cp", "--recursive", "--only-show-errors",
+                dataDirectory, "s3://\(configuration.bucket)/\(prefix)",
+            ], environment: awsEnvironment.merging(["AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]) { $1 },
+               removing: ["AWS_CA_BUNDLE"])
+        case "curl":
+            // One curl process, 8 transfers in parallel; the key stays out of the command line.
+            var lines = [
+                "user = \"\(credentials.accessKeyID):\(credentials.secretAccessKey)\"",
+                "aws-sigv4 = \"aws:amz:\(configuration.region):s3\"",
+                "parallel", "parallel-max = \(options.parallel)", "fail", "silent", "show-error",
+            ]
+            let names = try LocalFiles.listDirectory(dataDirectory).sorted()
+            for name in names {
+                lines.append("upload-file = \"\(dataDirectory)/\(name)\"")
+                lines.append("url = \"\(configuration.endpoint)/\(configuration.bucket)/\(prefix)\(name)\"")
+                lines.append("output = \"/dev/null\"")
+            }
+            let configPath = workDirectory + "/curl-\(prefix.dropLast()).conf"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+            return ChildProcess("curl", ["--config", configPath])
+        default:
+            throw LocalFileError(code: .notFound, operation: "bench", path: tool,
+                                 message: "unknown tool '\(tool)'; choose from flushbench, rclone, aws-cli, curl")
+        }
+    }
+}

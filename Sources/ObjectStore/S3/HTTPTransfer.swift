@@ -1,0 +1,233 @@
+import CCurl
+
+/// One HTTP request as the curl thread runs it: a plain `Sendable` value, like
+/// async-http-client's `HTTPClientRequest`.
+struct HTTPRequest: Sendable {
+    /// `GET`, `HEAD`, `PUT`, `POST` or `DELETE`.
+    var method: String
+    /// The full URL, already percent-encoded (path-style: `endpoint/bucket/key?query`).
+    var url: String
+    /// Extra headers, in the order they are sent.
+    var headers: [(String, String)] = []
+    /// The body to send (empty for none).
+    var body: [UInt8] = []
+    /// Bytes the caller expects back, to size the response buffer once.
+    var expectedResponseBytes: Int = 0
+}
+
+/// What came back: status, headers (names lower-cased) and body.
+struct HTTPResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+
+    /// The header `name` (lower-case), if present.
+    func header(_ name: String) -> String? { headers[name] }
+}
+
+/// Why a transfer produced no HTTP response.
+struct TransportFailure: Error, Sendable, CustomStringConvertible {
+    /// What happened, in the terms of ``ObjectStoreError/Code``.
+    enum Kind: Sendable {
+        case connection, timeout, cancelled, other
+    }
+
+    var kind: Kind
+    /// libcurl's result code (0 when the failure is not libcurl's).
+    var curlCode: Int
+    /// libcurl's text for the code, or our own.
+    var detail: String
+
+    var description: String { "curl error \(curlCode): \(detail)" }
+
+    static let cancelled = TransportFailure(kind: .cancelled, curlCode: 0, detail: "the transfer was cancelled")
+
+    /// Classifies a libcurl result code.
+    init(curlCode code: CURLcode, detail: String) {
+        self.curlCode = Int(code.rawValue)
+        self.detail = detail
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            kind = .timeout
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR:
+            kind = .connection
+        case CURLE_ABORTED_BY_CALLBACK:
+            kind = .cancelled
+        default:
+            kind = .other
+        }
+    }
+
+    init(kind: Kind, curlCode: Int, detail: String) {
+        self.kind = kind
+        self.curlCode = curlCode
+        self.detail = detail
+    }
+}
+
+/// Limits applied to every transfer.
+struct TransferLimits: Sendable {
+    /// Time allowed to establish a connection.
+    var connectTimeout: Duration
+    /// Time allowed for a whole request, from start to last byte.
+    var requestTimeout: Duration
+    /// A transfer slower than this many bytes per second for ``lowSpeedTime`` is abandoned.
+    var lowSpeedBytesPerSecond: Int
+    /// How long a transfer may stay below ``lowSpeedBytesPerSecond``.
+    var lowSpeedTime: Duration
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up so a tiny positive duration never becomes "no limit".
+    var milliseconds: Int {
+        let parts = components
+        let fromAttos = (parts.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int(parts.seconds) * 1000 + Int(fromAttos)
+    }
+}
+
+/// The state of one transfer while libcurl runs it. Confined to the curl thread after
+/// submission: callbacks reach it through the `Unmanaged` pointer set as their user data.
+final class CurlTransfer {
+    let request: HTTPRequest
+    let handle: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var sent = 0
+    var responseHeaders: [String: String] = [:]
+    var responseBody: [UInt8] = []
+    let completion: @Sendable (Result<HTTPResponse, TransportFailure>) -> Void
+
+    init?(request: HTTPRequest, userPassword: String, signing: String, limits: TransferLimits,
+          completion: @escaping @Sendable (Result<HTTPResponse, TransportFailure>) -> Void) {
+        guard let handle = curl_easy_init() else { return nil }
+        self.request = request
+        self.handle = handle
+        self.completion = completion
+        if request.expectedResponseBytes > 0 {
+            responseBody.reserveCapacity(request.expectedResponseBytes)
+        }
+        configure(userPassword: userPassword, signing: signing, limits: limits)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        if let headerList { curl_slist_free_all(headerList) }
+    }
+
+    private func configure(userPassword: String, signing: String, limits: TransferLimits) {
+        let opaque = Unmanaged.passUnretained(self).toOpaque()
+        ccurl_easy_setopt_string(handle, CURLOPT_URL, request.url)
+        ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        ccurl_easy_setopt_string(handle, CURLOPT_USERPWD, userPassword)
+        ccurl_easy_setopt_string(handle, CURLOPT_AWS_SIGV4, signing)
+        ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, limits.connectTimeout.milliseconds)
+        ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, limits.requestTimeout.milliseconds)
+        ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
+        ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, limits.lowSpeedTime.milliseconds / 1000))
+        ccurl_easy_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        ccurl_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
+        ccurl_easy_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 2 << 20)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_PRIVATE, opaque)
+        ccurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque)
+        ccurl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque)
+
+        switch request.method {
+        case "GET":
+            ccurl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD":
+            ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
+        case "PUT":
+            ccurl_easy_setopt_long(handle, CURLOPT_UPLOAD, 1)
+            ccurl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count))
+            ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
+            ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
+        case "POST":
+            ccurl_easy_setopt_long(handle, CURLOPT_POST, 1)
+            ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
+            ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
+        default:
+            ccurl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+
+        // Send the body without waiting for `100 Continue` (S3 answers errors after the body
+        // anyway). Not by removing the header with `Expect:`: libcurl 7.88 would sign the empty
+        // header that it then does not send, and the signature would not match.
+        ccurl_easy_setopt_long(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 0)
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in request.headers {
+            list = curl_slist_append(list, "\(name): \(value)")
+        }
+        headerList = list
+        ccurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+    }
+
+    /// Copies the next bytes of the body into libcurl's buffer.
+    fileprivate func readBody(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        let count = min(capacity, request.body.count - sent)
+        guard count > 0 else { return 0 }
+        request.body.withUnsafeBytes { bytes in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + sent, byteCount: count)
+        }
+        sent += count
+        return count
+    }
+
+    fileprivate func appendBody(_ buffer: UnsafePointer<CChar>, count: Int) {
+        responseBody.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+
+    fileprivate func appendHeader(_ buffer: UnsafePointer<CChar>, count: Int) {
+        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            // A new status line (after `100 Continue` or a redirect): forget earlier headers.
+            responseHeaders.removeAll()
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+        responseHeaders[name] = value
+    }
+
+    /// The response, once libcurl reported the transfer done.
+    func finish(code: CURLcode) -> Result<HTTPResponse, TransportFailure> {
+        guard code == CURLE_OK else {
+            let text = curl_easy_strerror(code).map { String(cString: $0) } ?? "unknown"
+            return .failure(TransportFailure(curlCode: code, detail: text))
+        }
+        var status = 0
+        ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(status: status, headers: responseHeaders, body: responseBody))
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+private func transfer(_ userdata: UnsafeMutableRawPointer?) -> CurlTransfer {
+    Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
+}
+
+private func curlReadBody(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    transfer(userdata).readBody(into: buffer, capacity: size * count)
+}
+
+private func curlWriteBody(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    transfer(userdata).appendBody(buffer, count: size * count)
+    return size * count
+}
+
+private func curlWriteHeader(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    transfer(userdata).appendHeader(buffer, count: size * count)
+    return size * count
+}

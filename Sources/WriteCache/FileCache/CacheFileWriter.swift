@@ -1,0 +1,147 @@
+public import SSTFormat
+import Platform
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An atomic write of one cached file: bytes go to a temp file in the cache's `tmp/` directory
+/// and become the cached file only on ``commit(pinned:)``.
+///
+/// Every byte written counts against the cache's capacity at once (so a flush cannot push the
+/// cache past its limit unnoticed). ``abort()`` removes the temp file and gives the bytes back;
+/// a writer that is neither committed nor aborted leaves a temp file that the next
+/// ``FileCache/open(_:)`` removes.
+public final class CacheFileWriter: ByteSink {
+    private enum Phase: Equatable {
+        case open
+        case committed
+        case aborted
+    }
+
+    private struct State {
+        var phase: Phase = .open
+        var appendOffset: UInt64 = 0
+        var reserved: UInt64 = 0
+        var written: UInt64 = 0
+    }
+
+    /// The key the file will be cached under.
+    public let key: FileKey
+    private let cache: FileCache
+    private let file: LocalFile
+    private let state = Mutex(State())
+
+    init(cache: FileCache, key: FileKey, file: LocalFile) {
+        self.cache = cache
+        self.key = key
+        self.file = file
+    }
+
+    /// The temp file's path.
+    public var temporaryPath: String { file.path }
+
+    /// Bytes written so far.
+    public var bytesWritten: UInt64 { state.withLock { $0.written } }
+
+    /// Appends `bytes` to the file.
+    ///
+    /// - Errors: `io` when the write fails (disk full, ...); `configuration` after commit/abort.
+    public func write(_ bytes: [UInt8]) async throws {
+        let offset = try claim { state in
+            defer { state.appendOffset += UInt64(bytes.count) }
+            return state.appendOffset
+        }
+        try await write(bytes, at: offset)
+    }
+
+    /// Writes `bytes` at `offset` (for concurrent ranged downloads that land out of order).
+    ///
+    /// - Errors: `io` when the write fails; `configuration` after commit/abort.
+    public func write(_ bytes: [UInt8], at offset: UInt64) async throws(WriteCacheError) {
+        guard !bytes.isEmpty else { return }
+        let end = offset + UInt64(bytes.count)
+        let grow = try claim { state -> UInt64 in
+            let grow = end > state.reserved ? end - state.reserved : 0
+            state.reserved += grow
+            return grow
+        }
+        if grow > 0 { await cache.reserve(grow) }
+        let file = self.file
+        do {
+            try await BlockingIO.run { try file.write(bytes, at: offset) }
+        } catch {
+            throw WriteCacheError(code: .io, message: "writing \(bytes.count) bytes of \(key) to '\(file.path)' failed: \(error)",
+                                  key: key, cause: error)
+        }
+        state.withLock { $0.written += UInt64(bytes.count) }
+    }
+
+    private func claim<T>(_ body: (inout State) -> T) throws(WriteCacheError) -> T {
+        let key = self.key
+        return try state.withLock { (state) throws(WriteCacheError) -> T in
+            guard state.phase == .open else {
+                throw WriteCacheError(code: .configuration, message: "write to \(key) after the writer was \(state.phase)", key: key)
+            }
+            return body(&state)
+        }
+    }
+
+    /// Makes the written bytes the cached file: fsync, rename into the cache directory, fsync the
+    /// directory, index it.
+    ///
+    /// - Parameter pinned: keep the new entry pinned (release with ``FileCache/unpin(_:)``), so an
+    ///   upload can read it before eviction may delete it.
+    /// - Returns: the file's size.
+    /// - Errors: `io` when a step fails; the temp file is removed then.
+    @discardableResult
+    public func commit(pinned: Bool = false) async throws(WriteCacheError) -> UInt64 {
+        let (size, reserved) = try claim { state -> (UInt64, UInt64) in
+            state.phase = .committed
+            return (state.reserved, state.reserved)
+        }
+        let file = self.file
+        let target = cache.path(of: key)
+        let directory = cache.configuration.directory
+        let cache = self.cache
+        let key = self.key
+        do {
+            try await BlockingIO.run {
+                try file.sync()
+                file.close()
+                // A predecessor of this key evicted a moment ago may still be being deleted:
+                // renaming now would let that deletion remove the new file.
+                var waits = 0
+                while cache.isDeleting(key), waits < 10_000 {
+                    usleep(200)
+                    waits += 1
+                }
+                try LocalFiles.rename(file.path, to: target)
+                try LocalFiles.syncDirectory(directory)
+            }
+        } catch {
+            _ = try? await BlockingIO.runToCompletion { try LocalFiles.remove(file.path) }
+            cache.release(reserved)
+            throw WriteCacheError(code: .io, message: "committing \(key) to '\(target)' failed: \(error)", key: key, cause: error)
+        }
+        await cache.indexCommitted(key, size: size, reserved: reserved, pinned: pinned)
+        return size
+    }
+
+    /// Discards the file: removes the temp file and gives its bytes back to the capacity.
+    /// Does nothing after a commit.
+    public func abort() async {
+        let reserved: UInt64? = state.withLock { state in
+            guard state.phase == .open else { return nil }
+            state.phase = .aborted
+            return state.reserved
+        }
+        guard let reserved else { return }
+        let file = self.file
+        _ = try? await BlockingIO.runToCompletion {
+            file.close()
+            try LocalFiles.remove(file.path)
+        }
+        cache.release(reserved)
+    }
+}

@@ -1,0 +1,307 @@
+import Platform
+import Synchronization
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// The local file cache: an index of SST files on disk, bounded by capacity (LRU eviction that
+/// deletes the evicted file) and optionally by time-to-idle.
+///
+/// It improves on the reference's `FileCache`: capacity is enforced at every insert and counts
+/// files still being written; files being read or uploaded are pinned and never evicted
+/// underneath; recovery skips and removes junk instead of aborting; writes are atomic (temp file,
+/// fsync, rename, fsync of the directory); and a lock file keeps a second process out.
+///
+/// Index operations are short critical sections under a `Mutex`; every file system call runs on
+/// the blocking-I/O pool.
+public final class FileCache: Sendable {
+    struct State {
+        var index: CacheIndex
+        var peakUsed: UInt64 = 0
+        var evictions: UInt64 = 0
+        var expirations: UInt64 = 0
+        var hits: UInt64 = 0
+        var misses: UInt64 = 0
+        var deletedBytes: UInt64 = 0
+        var closed = false
+    }
+
+    /// The configuration it was opened with.
+    public let configuration: FileCacheConfiguration
+    /// What recovery found at open.
+    public let recovery: RecoveryReport
+    /// The directory of writes in progress.
+    public let temporaryDirectory: String
+    let state: Mutex<State>
+    private let lock: DirectoryLock
+    let logger = Logger(label: "flushbench.filecache")
+
+    /// Opens the cache in `configuration.directory`, creating it if needed, and rebuilds the index
+    /// from the files there.
+    ///
+    /// Recovery removes (and counts) files whose names do not parse and files that cannot be
+    /// read, empties the temp directory, and evicts down to the capacity.
+    /// - Errors: `locked` when another process has the directory open; `io` when the directory
+    ///   cannot be created or listed.
+    public static func open(_ configuration: FileCacheConfiguration) async throws(WriteCacheError) -> FileCache {
+        let directory = configuration.directory
+        let temporary = directory + "/tmp"
+        let outcome: Result<(DirectoryLock, RecoveryReport, [(FileKey, UInt64, Int)]), LocalFileError>
+        do {
+            outcome = try await BlockingIO.run {
+                Result { () throws(LocalFileError) in
+                    try LocalFiles.createDirectories(temporary)
+                    let lock = try DirectoryLock.acquire(directory + "/LOCK")
+                    do throws(LocalFileError) {
+                        let (report, files) = try recover(directory: directory, temporary: temporary)
+                        return (lock, report, files)
+                    } catch {
+                        lock.release()
+                        throw error
+                    }
+                }
+            }
+        } catch {
+            throw WriteCacheError(code: .cancelled, message: "opening the cache at '\(directory)' was cancelled", cause: error)
+        }
+        let (lock, recovered, files): (DirectoryLock, RecoveryReport, [(FileKey, UInt64, Int)])
+        switch outcome {
+        case .success(let value): (lock, recovered, files) = value
+        case .failure(let error):
+            throw WriteCacheError(code: error.code == .locked ? .locked : .io,
+                                  message: "cannot open the cache at '\(directory)': \(error.message)", cause: error)
+        }
+        var report = recovered
+        var index = CacheIndex(capacity: configuration.capacity)
+        let now = configuration.timeSource.now()
+        // Oldest modification first, so the least recently written files are evicted first.
+        for (key, size, _) in files.sorted(by: { $0.2 < $1.2 }) {
+            index.insert(key, size: size, now: now)
+        }
+        report.recoveredFiles = index.count
+        report.recoveredBytes = index.committedBytes
+        let victims = index.evictToCapacity()
+        report.evictedOverCapacity = victims.count
+        report.recoveredFiles -= victims.count
+        report.recoveredBytes -= victims.reduce(0) { $0 + $1.size }
+        let cache = FileCache(configuration: configuration, recovery: report, index: index, lock: lock)
+        await cache.deleteFiles(of: victims)
+        return cache
+    }
+
+    private init(configuration: FileCacheConfiguration, recovery: RecoveryReport, index: CacheIndex, lock: DirectoryLock) {
+        self.configuration = configuration
+        self.recovery = recovery
+        self.temporaryDirectory = configuration.directory + "/tmp"
+        self.state = Mutex(State(index: index, peakUsed: index.usedBytes))
+        self.lock = lock
+    }
+
+    /// Lists the directory: valid files to index, junk removed and counted.
+    private static func recover(directory: String, temporary: String) throws(LocalFileError) -> (RecoveryReport, [(FileKey, UInt64, Int)]) {
+        var report = RecoveryReport()
+        for name in try LocalFiles.listDirectory(temporary) {
+            try? LocalFiles.removeTree(temporary + "/" + name)
+            report.removedTemporary += 1
+        }
+        var files: [(FileKey, UInt64, Int)] = []
+        for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
+            let path = directory + "/" + name
+            guard let key = FileKey(fileName: name) else {
+                try? LocalFiles.removeTree(path)
+                report.removedUnparseable += 1
+                continue
+            }
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+                  let file = try? LocalFile.openForReading(path) else {
+                try? LocalFiles.removeTree(path)
+                report.removedUnreadable += 1
+                continue
+            }
+            file.close()
+            files.append((key, UInt64(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)))
+        }
+        return (report, files)
+    }
+
+    /// Releases the directory lock. The cache must not be used afterwards.
+    public func close() {
+        let wasOpen = state.withLock { state -> Bool in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        if wasOpen { lock.release() }
+    }
+
+    deinit {
+        if !state.withLock({ $0.closed }) { lock.release() }
+    }
+
+    /// The path of `key`'s file in the cache directory (whether or not it is cached).
+    public func path(of key: FileKey) -> String {
+        configuration.directory + "/" + key.fileName
+    }
+
+    /// Whether `key` is cached. Does not count as a use (recency is unchanged).
+    public func contains(_ key: FileKey) -> Bool {
+        state.withLock { $0.index.contains(key) }
+    }
+
+    /// The size of `key`'s cached file, counting as a use; `nil` on a miss.
+    ///
+    /// An entry idle past the time-to-idle is a miss and is removed.
+    public func lookup(_ key: FileKey) async -> UInt64? {
+        let now = configuration.timeSource.now()
+        let ttl = configuration.timeToIdle
+        let (size, expired) = state.withLock { state -> (UInt64?, [(key: FileKey, size: UInt64)]) in
+            var expired: [(key: FileKey, size: UInt64)] = []
+            if let ttl {
+                expired = state.index.expire(now: now, ttl: ttl)
+                state.expirations += UInt64(expired.count)
+            }
+            guard let entry = state.index.entry(key) else {
+                state.misses += 1
+                return (nil, expired)
+            }
+            state.hits += 1
+            state.index.touch(key, now: now)
+            return (entry.size, expired)
+        }
+        await deleteFiles(of: expired)
+        return size
+    }
+
+    /// Pins `key` so eviction cannot delete it while it is read or uploaded; counts as a use.
+    ///
+    /// - Returns: the pinned file, or `nil` when it is not cached (or idle past the time-to-idle).
+    public func pin(_ key: FileKey) async -> PinnedFile? {
+        guard await lookup(key) != nil else { return nil }
+        let now = configuration.timeSource.now()
+        guard let size = state.withLock({ $0.index.pin(key, now: now) }) else { return nil }
+        return PinnedFile(key: key, path: path(of: key), size: size)
+    }
+
+    /// Releases a pin taken by ``pin(_:)`` or a pinned commit; evicts if the cache is over
+    /// capacity.
+    public func unpin(_ key: FileKey) async {
+        let victims = state.withLock { state -> [(key: FileKey, size: UInt64)] in
+            state.index.unpin(key)
+            return takeVictims(&state)
+        }
+        await deleteFiles(of: victims)
+    }
+
+    /// Removes `key` from the index and deletes its file.
+    ///
+    /// - Returns: whether it was cached.
+    @discardableResult
+    public func remove(_ key: FileKey) async -> Bool {
+        let removed = state.withLock { state -> (key: FileKey, size: UInt64)? in
+            guard let entry = state.index.remove(key) else { return nil }
+            state.index.markDeleting(key)
+            return (key, entry.size)
+        }
+        guard let removed else { return false }
+        await deleteFiles(of: [removed])
+        return true
+    }
+
+    /// Indexed files and their sizes, for checks.
+    public func snapshot() -> [FileKey: UInt64] {
+        state.withLock { state in state.index.entries.mapValues(\.size) }
+    }
+
+    /// Keys from least to most recently used.
+    public func keysByRecency() -> [FileKey] {
+        state.withLock { $0.index.keysByRecency }
+    }
+
+    /// Current figures.
+    public func statistics() -> FileCacheStatistics {
+        state.withLock { state in
+            FileCacheStatistics(
+                files: state.index.count, committedBytes: state.index.committedBytes,
+                reservedBytes: state.index.reservedBytes, capacity: state.index.capacity,
+                peakUsedBytes: state.peakUsed, evictions: state.evictions, expirations: state.expirations,
+                hits: state.hits, misses: state.misses, deletedBytes: state.deletedBytes)
+        }
+    }
+
+    /// Starts an atomic write of `key`: bytes go to a temp file that becomes the cached file on
+    /// ``CacheFileWriter/commit(pinned:)``.
+    ///
+    /// - Errors: `io` when the temp file cannot be created.
+    public func makeWriter(for key: FileKey) async throws(WriteCacheError) -> CacheFileWriter {
+        let tempPath = temporaryDirectory + "/" + key.fileName + "." + UUID().uuidString.prefix(8).lowercased() + ".tmp"
+        do {
+            let file = try await BlockingIO.run { try LocalFile.create(tempPath) }
+            return CacheFileWriter(cache: self, key: key, file: file)
+        } catch {
+            throw WriteCacheError(code: .io, message: "cannot create a temp file for \(key) at '\(tempPath)': \(error)", key: key, cause: error)
+        }
+    }
+
+    // MARK: - Used by CacheFileWriter
+
+    /// Counts `bytes` of a write in progress against the capacity, evicting if needed.
+    func reserve(_ bytes: UInt64) async {
+        let victims = state.withLock { state -> [(key: FileKey, size: UInt64)] in
+            state.index.reserve(bytes)
+            return takeVictims(&state)
+        }
+        await deleteFiles(of: victims)
+    }
+
+    /// Gives back bytes reserved by a writer that aborted.
+    func release(_ bytes: UInt64) {
+        state.withLock { $0.index.release(bytes) }
+    }
+
+    /// Whether a commit of `key` must wait: its evicted predecessor's file is still being deleted.
+    func isDeleting(_ key: FileKey) -> Bool {
+        state.withLock { $0.index.isDeleting(key) }
+    }
+
+    /// Indexes a file that a writer just renamed into place.
+    func indexCommitted(_ key: FileKey, size: UInt64, reserved: UInt64, pinned: Bool) async {
+        let now = configuration.timeSource.now()
+        let victims = state.withLock { state -> [(key: FileKey, size: UInt64)] in
+            state.index.release(reserved)
+            state.index.insert(key, size: size, now: now, pins: pinned ? 1 : 0)
+            return takeVictims(&state)
+        }
+        await deleteFiles(of: victims)
+    }
+
+    private func takeVictims(_ state: inout State) -> [(key: FileKey, size: UInt64)] {
+        state.peakUsed = max(state.peakUsed, state.index.usedBytes)
+        let victims = state.index.evictToCapacity()
+        state.evictions += UInt64(victims.count)
+        return victims
+    }
+
+    /// Deletes the files of entries already removed from the index.
+    func deleteFiles(of victims: [(key: FileKey, size: UInt64)]) async {
+        guard !victims.isEmpty else { return }
+        let paths = victims.map { path(of: $0.key) }
+        let failures: [String] = (try? await BlockingIO.runToCompletion {
+            var failures: [String] = []
+            for path in paths {
+                do { try LocalFiles.remove(path) } catch { failures.append("\(error)") }
+            }
+            return failures
+        }) ?? ["the blocking-I/O pool did not run the deletion"]
+        for failure in failures {
+            logger.warning("could not delete an evicted cache file", metadata: ["error": "\(failure)"])
+        }
+        state.withLock { state in
+            for victim in victims {
+                state.index.deleted(victim.key)
+                state.deletedBytes += victim.size
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import ObjectStore
+import Platform
+import Synchronization
+
+extension WriteCache {
+    /// Downloads `key`'s file from the remote store into the cache.
+    ///
+    /// The file is fetched with concurrent ranged reads (``WriteCacheConfiguration/downloadChunkSize``
+    /// × ``WriteCacheConfiguration/downloadConcurrency``) into a temp file, then committed and
+    /// indexed. Concurrent calls for one key share one download (single-flight), so a cold key
+    /// read by many tasks costs one remote transfer. A failed download leaves no temp file.
+    ///
+    /// - Returns: the file's size.
+    /// - Errors: `store` when the remote object is missing or a read fails after its retries;
+    ///   `io` for a local write failure; `verification` when the received size is wrong.
+    @discardableResult
+    public func download(_ key: FileKey) async throws(WriteCacheError) -> UInt64 {
+        let task = downloads.withLock { inflight -> Task<UInt64, any Error> in
+            if let existing = inflight[key] { return existing }
+            let task = Task<UInt64, any Error> { [self] in
+                defer { _ = downloads.withLock { $0.removeValue(forKey: key) } }
+                return try await performDownload(key)
+            }
+            inflight[key] = task
+            return task
+        }
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                // The download is shared; only a caller's own wait is cancelled.
+            }
+        } catch let error as WriteCacheError {
+            throw error
+        } catch {
+            throw WriteCacheError(code: .io, message: "download \(key) failed: \(error)", key: key, cause: error)
+        }
+    }
+
+    /// Downloads `key` unless it is cached already (as the reference's `download_if_absent`).
+    ///
+    /// - Returns: `true` when it downloaded, `false` when the file was cached.
+    @discardableResult
+    public func downloadIfAbsent(_ key: FileKey) async throws(WriteCacheError) -> Bool {
+        if fileCache.contains(key) { return false }
+        try await download(key)
+        return true
+    }
+
+    private func performDownload(_ key: FileKey) async throws(WriteCacheError) -> UInt64 {
+        let started = timeSource.now()
+        let remote = remoteKey(for: key)
+        do throws(WriteCacheError) {
+            let info = try await withRetries(.stat, key: remote) { () async throws(ObjectStoreError) in
+                try await store.stat(key: remote)
+            }
+            let writer = try await fileCache.makeWriter(for: key)
+            do throws(WriteCacheError) {
+                try await fetch(remote, size: info.size, into: writer)
+                guard writer.bytesWritten == info.size else {
+                    throw WriteCacheError(code: .verification,
+                                          message: "download of \(key) from '\(remote)' received \(writer.bytesWritten) bytes, expected \(info.size)",
+                                          key: key)
+                }
+                try await writer.commit()
+            } catch {
+                await writer.abort()
+                throw error
+            }
+            metrics.record(.download, duration: timeSource.now() - started, failed: false)
+            return info.size
+        } catch {
+            metrics.record(.download, duration: timeSource.now() - started, failed: true)
+            throw error
+        }
+    }
+
+    /// Reads `remote` in chunks, `downloadConcurrency` in flight, writing each at its offset.
+    private func fetch(_ remote: String, size: UInt64, into writer: CacheFileWriter) async throws(WriteCacheError) {
+        let chunk = UInt64(configuration.downloadChunkSize)
+        let chunks = Int((size + chunk - 1) / chunk)
+        guard chunks > 0 else { return }
+        let width = configuration.downloadConcurrency
+        let result: Result<Void, WriteCacheError> = await withTaskGroup(of: Result<Void, WriteCacheError>.self) { group in
+            // Bounded concurrency: start `width` reads, add one each time one finishes.
+            var next = 0
+            func startNext() {
+                let index = next
+                next += 1
+                group.addTask { [self] in
+                    let lower = UInt64(index) * chunk
+                    let range = lower..<min(lower + chunk, size)
+                    do throws(WriteCacheError) {
+                        let bytes = try await withRetries(.read, key: remote) { () async throws(ObjectStoreError) in
+                            try await store.read(key: remote, range: range)
+                        }
+                        guard bytes.count == range.count else {
+                            throw WriteCacheError(code: .verification,
+                                                  message: "read of '\(remote)' at \(range) returned \(bytes.count) bytes, expected \(range.count)")
+                        }
+                        try await writer.write(bytes, at: lower)
+                        metrics.addBytes { $0.downloaded += UInt64(bytes.count) }
+                        return .success(())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            while next < min(width, chunks) { startNext() }
+            while let outcome = await group.next() {
+                if case .failure = outcome {
+                    group.cancelAll()
+                    return outcome
+                }
+                if next < chunks { startNext() }
+            }
+            return .success(())
+        }
+        try result.get()
+    }
+}

@@ -1,0 +1,222 @@
+import ObjectStore
+import Logging
+import Platform
+
+extension WriteCache {
+    /// Uploads a pinned cached file with retries and verification.
+    func uploadPinned(_ key: FileKey, size: UInt64) async throws(WriteCacheError) -> UploadedFile {
+        let remote = remoteKey(for: key)
+        let started = timeSource.now()
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 1
+        while true {
+            do {
+                var file = try await uploadOnce(key, remote: remote, size: size)
+                file.attempts = attempt
+                metrics.record(.upload, duration: timeSource.now() - started, failed: false)
+                metrics.addBytes { $0.uploadedAcknowledged += size }
+                return file
+            } catch {
+                guard error.isTransient, attempt < configuration.retry.maxAttempts, !Task.isCancelled else {
+                    metrics.record(.upload, duration: timeSource.now() - started, failed: true)
+                    throw error
+                }
+                let backoff = configuration.retry.backoff(afterAttempt: attempt, retryAfter: error.storeError?.retryAfter, using: &generator)
+                metrics.recordRetry(RetryEvent(operation: .upload, key: remote, failedAttempt: attempt,
+                                               code: error.storeError?.code.rawValue ?? error.code.rawValue,
+                                               backoffMilliseconds: backoff.milliseconds))
+                logger.debug("retrying upload", metadata: ["key": "\(remote)", "attempt": "\(attempt)", "error": "\(error)"])
+                do { try await timeSource.sleep(for: backoff) } catch {
+                    metrics.record(.upload, duration: timeSource.now() - started, failed: true)
+                    throw WriteCacheError(code: .cancelled, message: "upload of \(key) was cancelled during back-off", key: key)
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// One upload attempt: stream the file in parts, close, verify.
+    private func uploadOnce(_ key: FileKey, remote: String, size: UInt64) async throws(WriteCacheError) -> UploadedFile {
+        let path = fileCache.path(of: key)
+        let partSize = configuration.partSize
+        let options = WriteOptions(expectedSize: size, partSize: partSize, concurrency: configuration.uploadConcurrency)
+        let writer: any ObjectWriter
+        do {
+            writer = try await store.makeWriter(key: remote, options: options)
+        } catch {
+            throw storeFailure("start uploading \(key) to '\(remote)'", key, error)
+        }
+        var sent: UInt64 = 0
+        let file: LocalFile
+        do {
+            file = try await BlockingIO.run { try LocalFile.openForReading(path) }
+        } catch {
+            await abort(writer, remote: remote)
+            throw WriteCacheError(code: .io, message: "upload \(key): cannot open the cached file '\(path)': \(error)", key: key,
+                                  cause: error)
+        }
+        defer { file.close() }
+        do {
+            // Read the next part while the current one is handed to the writer.
+            var nextPart: Task<[UInt8], any Error>? = size > 0 ? readPart(file, at: 0, count: partSize, size: size) : nil
+            var offset: UInt64 = 0
+            while let pending = nextPart {
+                let part = try await pending.value
+                guard !part.isEmpty else {
+                    throw WriteCacheError(code: .io, message: "upload \(key): the cached file '\(path)' shrank to \(offset) bytes during the upload", key: key)
+                }
+                offset += UInt64(part.count)
+                nextPart = offset < size ? readPart(file, at: offset, count: partSize, size: size) : nil
+                do {
+                    try await writer.write(part)
+                } catch {
+                    nextPart?.cancel()
+                    throw storeFailure("upload \(key) to '\(remote)'", key, error)
+                }
+                sent += UInt64(part.count)
+                metrics.addBytes { $0.uploaded += UInt64(part.count) }
+            }
+        } catch {
+            metrics.addBytes { $0.wastedOnFailedAttempts += sent }
+            await abort(writer, remote: remote)
+            if let error = error as? WriteCacheError { throw error }
+            throw WriteCacheError(code: .io, message: "upload \(key): reading the cached file '\(path)' failed: \(error)", key: key,
+                                  cause: error)
+        }
+        let acknowledged: ObjectInfo
+        do {
+            acknowledged = try await writer.close()
+        } catch {
+            metrics.addBytes { $0.wastedOnFailedAttempts += sent }
+            throw storeFailure("complete the upload of \(key) to '\(remote)'", key, error)
+        }
+        do {
+            let checksum = try await verify(key, remote: remote, size: size, acknowledged: acknowledged)
+            return UploadedFile(key: key, remoteKey: remote, size: size, checksum: checksum, attempts: 1)
+        } catch {
+            metrics.addBytes { $0.wastedOnFailedAttempts += sent }
+            throw error
+        }
+    }
+
+    private func readPart(_ file: LocalFile, at offset: UInt64, count: Int, size: UInt64) -> Task<[UInt8], any Error> {
+        let length = Int(min(UInt64(count), size - offset))
+        return Task { try await BlockingIO.run { try file.read(at: offset, count: length) } }
+    }
+
+    /// Checks an acknowledged upload: the acknowledged and the stored size equal the local size,
+    /// and the stored checksum equals the acknowledged one.
+    private func verify(_ key: FileKey, remote: String, size: UInt64, acknowledged: ObjectInfo) async throws(WriteCacheError) -> Checksum? {
+        guard acknowledged.size == size else {
+            throw WriteCacheError(code: .verification,
+                                  message: "upload of \(key) to '\(remote)' was acknowledged with \(acknowledged.size) bytes, but the file has \(size)",
+                                  key: key)
+        }
+        guard configuration.verifyUploads else { return acknowledged.checksum }
+        let started = timeSource.now()
+        let stored: ObjectInfo
+        do {
+            stored = try await withRetries(.stat, key: remote) { () async throws(ObjectStoreError) in
+                try await store.stat(key: remote)
+            }
+        } catch {
+            metrics.record(.verify, duration: timeSource.now() - started, failed: true)
+            throw WriteCacheError(code: .verification,
+                                  message: "upload of \(key) to '\(remote)' was acknowledged but cannot be found: \(error.message)",
+                                  key: key, cause: error)
+        }
+        var problem: String?
+        if stored.size != size {
+            problem = "the store holds \(stored.size) bytes, but \(size) were written"
+        } else if let expected = acknowledged.checksum, let actual = stored.checksum, expected != actual {
+            problem = "the store's checksum \(actual) differs from the acknowledged \(expected)"
+        }
+        metrics.record(.verify, duration: timeSource.now() - started, failed: problem != nil)
+        if let problem {
+            throw WriteCacheError(code: .verification, message: "upload of \(key) to '\(remote)' failed verification: \(problem)", key: key)
+        }
+        return stored.checksum ?? acknowledged.checksum
+    }
+
+    /// Aborts a writer; an abort that could not discard the upload leaves a known orphan.
+    private func abort(_ writer: any ObjectWriter, remote: String) async {
+        await writer.abort()
+        if let failure = writer.abortFailure {
+            orphans.record(KnownOrphan(key: remote, reason: "aborting the failed upload failed: \(failure.message)", code: failure.code.rawValue))
+        }
+    }
+
+    private func storeFailure(_ what: String, _ key: FileKey, _ error: ObjectStoreError) -> WriteCacheError {
+        if error.code == .cancelled {
+            return WriteCacheError(code: .cancelled, message: "\(what): cancelled", key: key, cause: error)
+        }
+        return WriteCacheError(code: .store, message: "\(what) failed: \(error.message)", key: key, cause: error)
+    }
+
+    /// Runs a remote operation, retrying transient errors by the policy.
+    func withRetries<T: Sendable>(
+        _ operation: CacheOperation, key: String,
+        _ body: () async throws(ObjectStoreError) -> T
+    ) async throws(WriteCacheError) -> T {
+        let started = timeSource.now()
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 1
+        while true {
+            do {
+                let value = try await body()
+                metrics.record(operation, duration: timeSource.now() - started, failed: false)
+                return value
+            } catch {
+                guard error.isTransient, attempt < configuration.retry.maxAttempts, !Task.isCancelled else {
+                    metrics.record(operation, duration: timeSource.now() - started, failed: true)
+                    throw WriteCacheError(code: error.code == .cancelled ? .cancelled : .store,
+                                          message: "\(operation) '\(key)' failed after \(attempt) attempt(s): \(error.message)", cause: error)
+                }
+                let backoff = configuration.retry.backoff(afterAttempt: attempt, retryAfter: error.retryAfter, using: &generator)
+                metrics.recordRetry(RetryEvent(operation: operation, key: key, failedAttempt: attempt, code: error.code.rawValue,
+                                               backoffMilliseconds: backoff.milliseconds))
+                do { try await timeSource.sleep(for: backoff) } catch {
+                    metrics.record(operation, duration: timeSource.now() - started, failed: true)
+                    throw WriteCacheError(code: .cancelled, message: "\(operation) '\(key)' was cancelled during back-off")
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Deletes a remote object and aborts incomplete uploads of its key; records a known orphan
+    /// for anything that could not be removed.
+    func deleteRemoteRecordingOrphan(_ remote: String) async {
+        let size = try? await store.stat(key: remote).size
+        do {
+            try await withRetries(.delete, key: remote) { () async throws(ObjectStoreError) in
+                try await store.delete(key: remote)
+            }
+            if let size { metrics.addBytes { $0.deletedRemotely += size } }
+        } catch {
+            logger.warning("could not delete a remote object after a failed upload", metadata: ["key": "\(remote)", "error": "\(error)"])
+            orphans.record(KnownOrphan(key: remote, reason: "deleting it after a failed flush failed: \(error.message)",
+                                       code: error.storeError?.code.rawValue ?? error.code.rawValue))
+        }
+        do {
+            let incomplete = try await store.incompleteUploads(prefix: remote).filter { $0.key == remote }
+            for upload in incomplete {
+                do {
+                    try await store.abortIncompleteUpload(upload)
+                } catch {
+                    orphans.record(KnownOrphan(key: remote, reason: "aborting incomplete upload \(upload.uploadID) failed: \(error.message)",
+                                               code: error.code.rawValue))
+                }
+            }
+        } catch {
+            logger.warning("could not list incomplete uploads", metadata: ["key": "\(remote)", "error": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) milliseconds.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}

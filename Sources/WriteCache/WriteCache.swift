@@ -1,0 +1,248 @@
+public import ObjectStore
+public import Platform
+import SSTFormat
+import Synchronization
+public import Foundation
+public import Logging
+
+/// A write-through cache in front of a remote object store.
+///
+/// A flush writes an SST (data and index file) into the local ``FileCache`` and uploads both;
+/// a miss downloads a file back with concurrent ranged reads. It does what GreptimeDB's mito2
+/// write cache does and what it lacks: every upload is verified before it is acknowledged;
+/// transient errors are retried with jittered exponential back-off; on failure the flush's
+/// local files, the remote objects already uploaded *and* the one whose upload failed are
+/// deleted, incomplete multipart uploads are aborted, and whatever could not be cleaned is
+/// recorded in ``orphans``; downloads of one key are single-flight; files being uploaded or
+/// read are pinned against eviction.
+public final class WriteCache: Sendable {
+    /// The local cache.
+    public let fileCache: FileCache
+    /// The remote store.
+    public let store: any ObjectStore
+    /// How files move.
+    public let configuration: WriteCacheConfiguration
+    /// Counters and latencies.
+    public let metrics = CacheMetrics()
+    /// Remote leftovers whose clean-up failed.
+    public let orphans = KnownOrphans()
+    let timeSource: any TimeSource
+    let downloads = Mutex<[FileKey: Task<UInt64, any Error>]>([:])
+    let logger: Logger
+
+    /// Creates a write cache over an open file cache and a store.
+    ///
+    /// - Parameters:
+    ///   - fileCache: the local cache (see ``FileCache/open(_:)``).
+    ///   - store: the remote store (wrap it in a fault layer to test failures).
+    ///   - configuration: part sizes, parallelism, verification, retries.
+    ///   - timeSource: the clock for back-off sleeps and latencies.
+    public init(
+        fileCache: FileCache,
+        store: any ObjectStore,
+        configuration: WriteCacheConfiguration = WriteCacheConfiguration(),
+        timeSource: any TimeSource = SystemTimeSource(),
+        logger: Logger = Logger(label: "flushbench.writecache")
+    ) {
+        self.fileCache = fileCache
+        self.store = store
+        self.configuration = configuration
+        self.timeSource = timeSource
+        self.logger = logger
+    }
+
+    /// The remote key of `key`'s file.
+    public func remoteKey(for key: FileKey) -> String {
+        configuration.remotePrefix + key.remoteKey
+    }
+
+    // MARK: - Flush
+
+    /// Writes one SST into the cache and uploads its files.
+    ///
+    /// The producer streams the data and index files into atomic cache writers. If it writes no
+    /// data (zero rows) nothing is cached or uploaded. Otherwise both files are committed
+    /// (pinned), uploaded and verified — the data file first, then the index file if not empty.
+    ///
+    /// - Returns: the uploaded files and the producer's summary.
+    /// - Errors: `producer` when the producer throws (nothing is left behind); `store` or
+    ///   `verification` when an upload fails after its retries. On any failure the flush's cache
+    ///   entries and files are removed, its remote objects (uploaded or half-uploaded) deleted, and
+    ///   anything that could not be deleted recorded in ``orphans``.
+    public func writeAndUpload(_ flush: Flush) async throws(WriteCacheError) -> FlushOutcome {
+        let started = timeSource.now()
+        do {
+            let outcome = try await performFlush(flush)
+            metrics.record(.flush, duration: timeSource.now() - started, failed: false)
+            return outcome
+        } catch {
+            metrics.record(.flush, duration: timeSource.now() - started, failed: true)
+            throw error
+        }
+    }
+
+    private func performFlush(_ flush: Flush) async throws(WriteCacheError) -> FlushOutcome {
+        let dataKey = FileKey(region: flush.region, fileID: flush.fileID, type: .parquet)
+        let indexKey = dataKey.with(type: .puffin)
+        let writeStarted = timeSource.now()
+        let dataWriter = try await fileCache.makeWriter(for: dataKey)
+        let indexWriter: CacheFileWriter
+        do {
+            indexWriter = try await fileCache.makeWriter(for: indexKey)
+        } catch {
+            await dataWriter.abort()
+            throw error
+        }
+        let summary: SSTSummary
+        do {
+            summary = try await flush.producer.produce(data: dataWriter, index: indexWriter)
+        } catch {
+            await dataWriter.abort()
+            await indexWriter.abort()
+            metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: true)
+            if let error = error as? WriteCacheError { throw error }
+            throw WriteCacheError(code: .producer, message: "the SST producer failed writing \(dataKey): \(error)",
+                                  key: dataKey, cause: error)
+        }
+        guard dataWriter.bytesWritten > 0 else {
+            await dataWriter.abort()
+            await indexWriter.abort()
+            metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: false)
+            return FlushOutcome(files: [], summary: summary)
+        }
+        var committed: [FileKey] = []
+        do {
+            let dataSize = try await dataWriter.commit(pinned: true)
+            committed.append(dataKey)
+            metrics.addBytes { $0.writtenToCache += dataSize }
+            if indexWriter.bytesWritten > 0 {
+                let indexSize = try await indexWriter.commit(pinned: true)
+                committed.append(indexKey)
+                metrics.addBytes { $0.writtenToCache += indexSize }
+            } else {
+                await indexWriter.abort()
+            }
+        } catch {
+            await indexWriter.abort()
+            metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: true)
+            await discardFlush(local: committed, remote: [])
+            throw error
+        }
+        metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: false)
+
+        var uploaded: [UploadedFile] = []
+        for key in committed {
+            do {
+                let size = fileCache.snapshot()[key] ?? 0
+                uploaded.append(try await uploadPinned(key, size: size))
+            } catch {
+                // Delete what reached the remote and the object whose upload failed (it may have
+                // been committed before the failure was reported).
+                await discardFlush(local: committed, remote: uploaded.map(\.remoteKey) + [remoteKey(for: key)])
+                throw error
+            }
+        }
+        for key in committed { await fileCache.unpin(key) }
+        return FlushOutcome(files: uploaded, summary: summary)
+    }
+
+    /// Removes a failed flush's local files and remote objects; records what cannot be removed.
+    func discardFlush(local: [FileKey], remote: [String]) async {
+        for key in local {
+            await fileCache.unpin(key)
+            await fileCache.remove(key)
+        }
+        for key in remote {
+            await deleteRemoteRecordingOrphan(key)
+        }
+    }
+
+    // MARK: - Put, remove
+
+    /// Writes pre-encoded `bytes` as `key`'s cached file and uploads it.
+    ///
+    /// - Errors: `io` when the local write fails; `store`/`verification` when the upload fails;
+    ///   on failure the local file and the remote object are removed (or recorded as orphans).
+    @discardableResult
+    public func putAndUpload(_ key: FileKey, bytes: [UInt8]) async throws(WriteCacheError) -> UploadedFile {
+        let writer = try await fileCache.makeWriter(for: key)
+        let size: UInt64
+        do {
+            try await writer.write(bytes, at: 0)
+            size = try await writer.commit(pinned: true)
+        } catch {
+            await writer.abort()
+            throw error
+        }
+        metrics.addBytes { $0.writtenToCache += size }
+        do {
+            let file = try await uploadPinned(key, size: size)
+            await fileCache.unpin(key)
+            return file
+        } catch {
+            await discardFlush(local: [key], remote: [remoteKey(for: key)])
+            throw error
+        }
+    }
+
+    /// Uploads `key`'s cached file (again).
+    ///
+    /// - Errors: `notCached` when the file is not in the cache; `store`/`verification` when the
+    ///   upload fails (the remote object of the failed upload is deleted or recorded as an orphan;
+    ///   the cached file stays).
+    @discardableResult
+    public func upload(_ key: FileKey) async throws(WriteCacheError) -> UploadedFile {
+        guard let pinned = await fileCache.pin(key) else {
+            throw WriteCacheError(code: .notCached, message: "upload \(key): the file is not in the cache", key: key)
+        }
+        do {
+            let file = try await uploadPinned(key, size: pinned.size)
+            await fileCache.unpin(key)
+            return file
+        } catch {
+            await fileCache.unpin(key)
+            await deleteRemoteRecordingOrphan(remoteKey(for: key))
+            throw error
+        }
+    }
+
+    /// Removes both files of an SST from the local cache (the remote objects stay).
+    public func remove(region: UInt64, fileID: UUID) async {
+        for type in FileType.allCases {
+            await fileCache.remove(FileKey(region: region, fileID: fileID, type: type))
+        }
+    }
+
+    /// Reads `range` of `key`'s file: from the cache when it holds the file (pinned while read),
+    /// otherwise from the remote store.
+    ///
+    /// - Errors: `io` for a local read failure; `store` for a remote one.
+    public func read(_ key: FileKey, range: Range<UInt64>) async throws(WriteCacheError) -> [UInt8] {
+        if let pinned = await fileCache.pin(key) {
+            let path = pinned.path
+            let result: Result<[UInt8], any Error> = await Result { try await BlockingIO.run {
+                let file = try LocalFile.openForReading(path)
+                defer { file.close() }
+                let upper = min(range.upperBound, pinned.size)
+                return range.lowerBound < upper ? try file.read(at: range.lowerBound, count: Int(upper - range.lowerBound)) : []
+            } }
+            await fileCache.unpin(key)
+            switch result {
+            case .success(let bytes): return bytes
+            case .failure(let error):
+                throw WriteCacheError(code: .io, message: "reading \(key) from the cache at '\(path)' failed: \(error)", key: key,
+                                      cause: error)
+            }
+        }
+        let remote = remoteKey(for: key)
+        return try await withRetries(.read, key: remote) { () async throws(ObjectStoreError) in
+            try await store.read(key: remote, range: range)
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import ObjectStore
+import Platform
+import SSTFormat
+import Synchronization
+import Testing
+@testable import WriteCache
+
+/// A fresh temp directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-writecache-test")
+    }
+
+    func remove() {
+        try? LocalFiles.removeTree(path)
+    }
+
+    /// Names of the entries of `subpath` (sorted); empty when it does not exist.
+    func list(_ subpath: String = "") -> [String] {
+        ((try? LocalFiles.listDirectory(subpath.isEmpty ? path : path + "/" + subpath)) ?? []).sorted()
+    }
+}
+
+/// Deterministic bytes of `count` length.
+func pattern(_ count: Int, seed: UInt8 = 7) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
+}
+
+func key(_ region: UInt64 = 1, _ type: FileType = .parquet, id: UUID = UUID()) -> FileKey {
+    FileKey(region: region, fileID: id, type: type)
+}
+
+/// An SST producer for tests: writes given bytes in chunks, optionally failing part-way.
+struct BytesProducer: SSTProducer {
+    var data: [UInt8]
+    var index: [UInt8] = []
+    var chunkSize = 64 << 10
+    var failAfterBytes: Int?
+
+    struct Failure: Error {}
+
+    func produce(data dataSink: any ByteSink, index indexSink: any ByteSink) async throws -> SSTSummary {
+        var offset = 0
+        while offset < data.count {
+            let end = min(offset + chunkSize, data.count)
+            if let failAfterBytes, end > failAfterBytes { throw Failure() }
+            try await dataSink.write(Array(data[offset..<end]))
+            offset = end
+        }
+        if !index.isEmpty { try await indexSink.write(index) }
+        return SSTSummary(rows: UInt64(data.count / 8), metadata: ["test": "yes"])
+    }
+}
+
+/// Opens a file cache with a manual clock in `directory/cache`.
+func openCache(_ directory: TemporaryDirectory, capacity: UInt64 = 1 << 30, ttl: Duration? = nil,
+               clock: ManualTimeSource = ManualTimeSource()) async throws -> FileCache {
+    try await FileCache.open(FileCacheConfiguration(directory: directory.path + "/cache", capacity: capacity,
+                                                    timeToIdle: ttl, timeSource: clock))
+}
