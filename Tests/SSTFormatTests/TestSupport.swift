@@ -97,3 +97,9 @@ func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: Stri
     sink.close()
     return (result, sink)
 }
+
+/// The suites that run the pyarrow checker, one test at a time: each check starts a Python
+/// process, and running them side by side would crowd the other targets' timing-sensitive
+/// tests on a two-core machine.
+@Suite("pyarrow read-back", .serialized)
+struct PyarrowReadBack {}
