@@ -36,7 +36,7 @@ extension PyarrowReadBack {
             #expect(read == written)
 
             try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
             #expect(Int64(report.num_rows) == read.numRows)
             #expect(report.created_by == read.createdBy)
             #expect(report.metadata == Dictionary(uniqueKeysWithValues: read.keyValueMetadata.map { ($0.key, $0.value ?? "") }))

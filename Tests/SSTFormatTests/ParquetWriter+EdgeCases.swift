@@ -36,7 +36,7 @@ extension PyarrowReadBack {
             #expect(second?.maxValue == Array(repeating: 0, count: 8))
 
             try await batch.exportRawColumns(schema: schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: dir + "/big.parquet", rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: dir + "/big.parquet", rawDirectory: dir + "/raw")
             #expect(report.values_equal == ["tag": true, "ts": true, "v": true])
             #expect(report.row_groups[0].columns[0].max?.utf8.count == 64 * 1024)
             let matches = report.row_groups.flatMap(\.columns).map { "\($0.path): \($0.stats_match)" }
@@ -58,7 +58,7 @@ extension PyarrowReadBack {
             #expect(stats?.nullCount == 3)
             #expect(stats?.minValue == nil)
             try await batch.exportRawColumns(schema: schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: dir + "/n.parquet", rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: dir + "/n.parquet", rawDirectory: dir + "/raw")
             #expect(report.values_equal == ["n": true])
             #expect(report.row_groups[0].columns[0].stats_match)
         }

@@ -52,7 +52,7 @@ extension PyarrowReadBack {
             try await writer.finish()
             sink.close()
             try await batch.exportRawColumns(schema: schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: dir + "/runs.parquet", rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: dir + "/runs.parquet", rawDirectory: dir + "/raw")
             #expect(report.num_rows == rows)
             #expect(report.row_groups.map(\.num_rows) == [20_000, 20_000, 10_000])
             #expect(report.first_mismatch == [:])

@@ -16,7 +16,7 @@ extension PyarrowReadBack {
             let (metadata, _) = try await writeParquet(generator, rowGroupSize: rowGroupSize, path: path,
                                                        metadata: ["greptime:metadata": "{\"region_id\":1}"])
             try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
 
             #expect(report.num_rows == spec.rows)
             #expect(report.num_row_groups == (spec.rows + rowGroupSize - 1) / rowGroupSize)

@@ -14,7 +14,7 @@ extension PyarrowReadBack {
             let path = dir + "/z.parquet"
             let (written, sink) = try await writeParquet(generator, rowGroupSize: 25_000, path: path, compression: .zstd(level: level))
             try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
             #expect(report.num_rows == spec.rows)
             #expect(report.first_mismatch == [:])
             #expect(report.values_equal.count == generator.schema.count && report.values_equal.values.allSatisfy { $0 })

@@ -48,7 +48,7 @@ extension PyarrowReadBack {
 
             let generator = try FlushDataGenerator(spec)
             try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
-            let report = try runPyarrowCheck(parquet: dir + "/sst.parquet", rawDirectory: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: dir + "/sst.parquet", rawDirectory: dir + "/raw")
             #expect(report.values_equal.values.allSatisfy { $0 })
             #expect(report.row_groups.allSatisfy { $0.columns.allSatisfy(\.stats_match) })
 

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import SSTFormat
 import Testing
 
@@ -55,7 +56,13 @@ struct PyarrowReport: Decodable {
 }
 
 /// Runs the pyarrow checker on `parquet`, comparing it with the raw columns in `rawDirectory`.
-func runPyarrowCheck(parquet: String, rawDirectory: String) throws -> PyarrowReport {
+///
+/// The child is waited for on the blocking-I/O pool, never on a cooperative thread.
+func runPyarrowCheck(parquet: String, rawDirectory: String) async throws -> PyarrowReport {
+    try await BlockingIO.run { try runPyarrowCheckBlocking(parquet: parquet, rawDirectory: rawDirectory) }
+}
+
+private func runPyarrowCheckBlocking(parquet: String, rawDirectory: String) throws -> PyarrowReport {
     guard let script = Bundle.module.path(forResource: "pyarrow_check", ofType: "py") else {
         throw CheckerError(message: "pyarrow_check.py is missing from the test bundle")
     }
