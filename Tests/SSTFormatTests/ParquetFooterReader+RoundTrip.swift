@@ -2,7 +2,7 @@ import Foundation
 import SSTFormat
 import Testing
 
-extension PyarrowReadBack {
+extension SSTFormatSuite {
     @Suite("ParquetFooterReader")
     struct ParquetFooterReaderTests {
         /// The text pyarrow's checker prints for a statistics bound of `kind`.
@@ -35,7 +35,7 @@ extension PyarrowReadBack {
             let read = try await ParquetFooterReader.read(path: path)
             #expect(read == written)
 
-            try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
+            try await exportRaw(generator, to: dir + "/raw")
             let report = try await runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
             #expect(Int64(report.num_rows) == read.numRows)
             #expect(report.created_by == read.createdBy)

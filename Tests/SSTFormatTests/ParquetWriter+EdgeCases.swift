@@ -3,7 +3,7 @@ import SSTFormat
 import Synchronization
 import Testing
 
-extension PyarrowReadBack {
+extension SSTFormatSuite {
     @Suite("ParquetWriter edge cases")
     struct ParquetWriterEdgeCaseTests {
         @Test("a 64 KiB tag value is written whole, with statistics, and read back by pyarrow")

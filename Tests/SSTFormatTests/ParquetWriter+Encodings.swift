@@ -2,7 +2,7 @@ import Foundation
 import SSTFormat
 import Testing
 
-extension PyarrowReadBack {
+extension SSTFormatSuite {
     @Suite("ParquetWriter encodings read back by pyarrow")
     struct ParquetWriterEncodingTests {
         /// Dictionary indices in runs of every length from 1 to 20 (so both RLE runs and bit-packed

@@ -2,7 +2,7 @@ import Foundation
 import SSTFormat
 import Testing
 
-extension PyarrowReadBack {
+extension SSTFormatSuite {
     /// Every file the writer produces is read back by pyarrow: schema, row count, values, statistics.
     @Suite("ParquetWriter read back by pyarrow")
     struct ParquetWriterPyarrowTests {
@@ -15,7 +15,7 @@ extension PyarrowReadBack {
             let path = dir + "/data.parquet"
             let (metadata, _) = try await writeParquet(generator, rowGroupSize: rowGroupSize, path: path,
                                                        metadata: ["greptime:metadata": "{\"region_id\":1}"])
-            try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
+            try await exportRaw(generator, to: dir + "/raw")
             let report = try await runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
 
             #expect(report.num_rows == spec.rows)

@@ -2,7 +2,7 @@ import Foundation
 import SSTFormat
 import Testing
 
-extension PyarrowReadBack {
+extension SSTFormatSuite {
     @Suite("ParquetWriter with zstd pages")
     struct ParquetWriterZstdTests {
         @Test("zstd-compressed pages are read back by pyarrow with the same values and statistics", arguments: [1, 9])
@@ -13,7 +13,7 @@ extension PyarrowReadBack {
             let generator = try FlushDataGenerator(spec)
             let path = dir + "/z.parquet"
             let (written, sink) = try await writeParquet(generator, rowGroupSize: 25_000, path: path, compression: .zstd(level: level))
-            try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
+            try await exportRaw(generator, to: dir + "/raw")
             let report = try await runPyarrowCheck(parquet: path, rawDirectory: dir + "/raw")
             #expect(report.num_rows == spec.rows)
             #expect(report.first_mismatch == [:])

@@ -2,7 +2,7 @@ import Foundation
 import SSTFormat
 import Testing
 
-extension PyarrowReadBack {
+extension SSTFormatSuite {
     @Suite("SSTFileProducer")
     struct SSTFileProducerTests {
         @Test("a flush of zero rows writes nothing to either sink")
@@ -47,7 +47,7 @@ extension PyarrowReadBack {
             #expect(footer.metadataValue(forKey: SSTFileProducer.regionMetadataKey) == regionJSON)
 
             let generator = try FlushDataGenerator(spec)
-            try await generator.batch(0..<spec.rows).exportRawColumns(schema: generator.schema, to: dir + "/raw")
+            try await exportRaw(generator, to: dir + "/raw")
             let report = try await runPyarrowCheck(parquet: dir + "/sst.parquet", rawDirectory: dir + "/raw")
             #expect(report.values_equal.values.allSatisfy { $0 })
             #expect(report.row_groups.allSatisfy { $0.columns.allSatisfy(\.stats_match) })

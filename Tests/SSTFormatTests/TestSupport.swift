@@ -88,6 +88,15 @@ struct CheckerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// Exports `generator`'s whole flush as raw columns for the checker.
+///
+/// The rows are generated on the blocking-I/O pool: a million rows take a while in a debug
+/// build, and the cooperative threads stay free for the other targets' timing tests.
+func exportRaw(_ generator: FlushDataGenerator, to directory: String) async throws {
+    let batch = try await BlockingIO.run { generator.batch(0..<generator.spec.rows) }
+    try await batch.exportRawColumns(schema: generator.schema, to: directory)
+}
+
 /// Writes `generator`'s rows with a ``ParquetWriter`` (one batch per row group) into `path`.
 func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: String, metadata: [String: String] = [:],
                   compression: ParquetCompression = .uncompressed) async throws -> (ParquetFileMetadata, FileByteSink) {
@@ -97,7 +106,8 @@ func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: Stri
     var start = 0
     while start < generator.spec.rows {
         let end = min(generator.spec.rows, start + rowGroupSize)
-        try await writer.write(generator.batch(start..<end))
+        let range = start..<end
+        try await writer.write(try await BlockingIO.run { generator.batch(range) })
         start = end
     }
     let result = try await writer.finish()
@@ -105,8 +115,8 @@ func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: Stri
     return (result, sink)
 }
 
-/// The suites that run the pyarrow checker, one test at a time: each check starts a Python
-/// process, and running them side by side would crowd the other targets' timing-sensitive
-/// tests on a two-core machine.
-@Suite("pyarrow read-back", .serialized)
-struct PyarrowReadBack {}
+/// Every SSTFormat suite, one test at a time: the tests encode millions of values and start
+/// Python processes, and running them side by side would take both cooperative threads of a
+/// two-core machine from the other targets' timing-sensitive tests.
+@Suite("SSTFormat", .serialized)
+struct SSTFormatSuite {}
