@@ -43,6 +43,21 @@ extension SSTFormatSuite {
             #expect(matches == ["tag: true", "ts: true", "v: true", "tag: true", "ts: true", "v: true"])
         }
 
+        @Test("a writer finished without rows makes a valid empty file")
+        func emptyFile() async throws {
+            let dir = try makeTemporaryDirectory("empty")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let generator = try FlushDataGenerator(FlushDataSpec(seed: 1, rows: 0, int64Fields: ["n"]))
+            let (metadata, sink) = try await writeParquet(generator, rowGroupSize: 100, path: dir + "/empty.parquet")
+            #expect(metadata.rowGroups.isEmpty)
+            #expect(sink.bytesWritten > 8)
+            try await exportRaw(generator, to: dir + "/raw")
+            let report = try await runPyarrowCheck(parquet: dir + "/empty.parquet", rawDirectory: dir + "/raw")
+            #expect(report.num_rows == 0)
+            #expect(report.schema.map(\.name) == generator.schema.map(\.name))
+            #expect(report.values_equal.count == generator.schema.count && report.values_equal.values.allSatisfy { $0 })
+        }
+
         @Test("a column whose every value is null has a null count and no bounds")
         func allNull() async throws {
             let dir = try makeTemporaryDirectory("allnull")
