@@ -33,8 +33,13 @@ struct ColumnChunkEncoder {
         }
     }
 
+    /// The previous row group's buffer: the sink may still hold it for a moment after its write
+    /// returned, so row groups alternate between two buffers and each is reused, not reallocated.
+    private var spareRowGroup: [UInt8] = []
+
     /// Empties ``rowGroup`` for the next row group, reserving `expectedBytes`.
     mutating func beginRowGroup(expectedBytes: Int) {
+        swap(&rowGroup, &spareRowGroup)
         rowGroup.removeAll(keepingCapacity: true)
         rowGroup.reserveCapacity(expectedBytes)
     }
