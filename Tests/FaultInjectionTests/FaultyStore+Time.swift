@@ -56,7 +56,8 @@ struct FaultyStoreTimeTests {
         let started = clock.now
         for _ in 0..<100 { _ = try await store.stat(key: "a") }
         #expect(time.now() == .seconds(3600))
-        #expect(clock.now - started < .seconds(5))
+        // A bound far below the hour slept, loose enough for a loaded CI machine.
+        #expect(clock.now - started < .seconds(120))
         #expect(store.trace.count == 100)
     }
 

@@ -72,7 +72,7 @@ extension ScenarioLoader {
             if let value = fields.take("partSize") {
                 let minimum: UInt64 = store.kind == .s3 ? minS3PartSize : 1024
                 if let bytes = reader.size(value, fields.child("partSize"), in: minimum...(5 << 30)) { upload.partSize = bytes }
-                if store.kind == .s3, case .string(let text) = value, let bytes = Units.parseSize(text), bytes < minS3PartSize {
+                if store.kind == .s3, case .string(let text) = value, case .success(let bytes) = Units.parseSize(text), bytes < minS3PartSize {
                     reader.report(fields.child("partSize"), "S3 needs parts of at least 5 MiB (all but the last); found \(text)")
                 }
             }
@@ -80,9 +80,14 @@ extension ScenarioLoader {
             if let value = fields.take("verify"), let flag = reader.bool(value, fields.child("verify")) { upload.verify = flag }
             if let value = fields.take("retry"), var retry = reader.object(value, fields.child("retry")) {
                 let attempts = retry.take("maxAttempts").flatMap { reader.integer($0, retry.child("maxAttempts"), in: 1...20) } ?? 3
-                let initial = retry.take("initialBackoff").flatMap { reader.duration($0, retry.child("initialBackoff")) } ?? .milliseconds(20)
-                let maximum = retry.take("maxBackoff").flatMap { reader.duration($0, retry.child("maxBackoff")) } ?? max(.seconds(1), initial)
-                if maximum < initial {
+                let initialValue = retry.take("initialBackoff")
+                let parsedInitial = initialValue.flatMap { reader.duration($0, retry.child("initialBackoff")) }
+                let initial = parsedInitial ?? .milliseconds(20)
+                let maximumValue = retry.take("maxBackoff")
+                let parsedMaximum = maximumValue.flatMap { reader.duration($0, retry.child("maxBackoff")) }
+                let maximum = parsedMaximum ?? max(.seconds(1), initial)
+                // Compare only values the author gave and that parsed, so one mistake is reported once.
+                if (initialValue == nil || parsedInitial != nil), (maximumValue == nil || parsedMaximum != nil), maximum < initial {
                     reader.report(retry.child("maxBackoff"), "expected at least initialBackoff (\(initial)), found \(maximum)")
                 }
                 upload.retry = RetryPolicy(maxAttempts: attempts, initialBackoff: initial, maxBackoff: maximum)
@@ -99,7 +104,9 @@ extension ScenarioLoader {
             reader.finish(fields)
         }
 
+        let beforeWorkload = reader.issues.count
         let workload = decodeWorkload(&top, reader: &reader)
+        let workloadIsValid = reader.issues.count == beforeWorkload
 
         // faults
         var faults: [JSONValue] = []
@@ -114,7 +121,8 @@ extension ScenarioLoader {
             }
         }
 
-        let expect = decodeExpectations(&top, workload: workload, reader: &reader)
+        // Bounds that depend on the workload are checked only against a valid one.
+        let expect = decodeExpectations(&top, workload: workloadIsValid ? workload : nil, reader: &reader)
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,
