@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-upload clean
+.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-sst clean
 
 all: build
 
@@ -40,6 +40,11 @@ bench-cache: release
 bench-upload: setup-bench release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench upload --out Results/runs $(BENCH_UPLOAD_ARGS)
+
+## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
+bench-sst: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench sst --out Results/runs
 
 clean:
 	rm -rf .build Results/runs
