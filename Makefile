@@ -42,6 +42,7 @@ bench-upload: setup-bench release
 	$(RELEASE_BIN) bench upload --out Results/runs $(BENCH_UPLOAD_ARGS)
 
 GATE_REPEAT ?= 5
+GATE_PAIRED_REPEAT ?= 10
 GATE_AGAINST ?= main
 GATE_OUT := Results/runs
 GATE_REPORTS := --markdown $(GATE_OUT)/gate-summary.md --junit $(GATE_OUT)/gate-junit.xml --benchmark-dir $(GATE_OUT)/gate-benchmark
@@ -55,7 +56,7 @@ gate: release
 ## gate-paired: builds GATE_AGAINST (default main) beside this tree and runs both interleaved; timings can fail
 gate-paired: release
 	@mkdir -p $(GATE_OUT)
-	$(RELEASE_BIN) gate --against $(GATE_AGAINST) --repeat $(GATE_REPEAT) --out $(GATE_OUT) $(GATE_REPORTS)
+	$(RELEASE_BIN) gate --against $(GATE_AGAINST) --repeat $(GATE_PAIRED_REPEAT) --out $(GATE_OUT) $(GATE_REPORTS)
 
 ## baseline: re-records Results/baseline from this tree (commit the result)
 baseline: release

@@ -34,8 +34,13 @@ struct GateCommand: AsyncParsableCommand {
     @Option(help: "The baseline directory (result documents and thresholds.json).")
     var baseline = "Results/baseline"
 
-    @Option(name: .customLong("repeat"), help: "Runs of each scenario per side; medians are compared.")
-    var repetitions = 3
+    @Option(name: .customLong("repeat"),
+            help: "Runs of each scenario per side; medians are compared (default 5; 10 in paired mode, where timings can fail).")
+    var repetitions: Int?
+
+    /// Paired mode enforces timings, so it takes enough runs that the noise rule (no overlap
+    /// between the sides' runs) cannot pass by chance: 1 in 184,756 per metric with 10 and 10.
+    private var rounds: Int { repetitions ?? (against == nil ? 5 : 10) }
 
     @Option(help: "Directory under which this gate's runs are kept (a gate-<time> folder).")
     var out = "Results/runs"
@@ -52,7 +57,7 @@ struct GateCommand: AsyncParsableCommand {
     @OptionGroup var output: GateOutputOptions
 
     func validate() throws {
-        guard repetitions >= 1, repetitions <= 50 else { throw ValidationError("--repeat must be between 1 and 50") }
+        guard rounds >= 1, rounds <= 50 else { throw ValidationError("--repeat must be between 1 and 50") }
         if updateBaseline, against != nil { throw ValidationError("--update-baseline records this executable's runs; drop --against") }
     }
 
@@ -70,7 +75,7 @@ struct GateCommand: AsyncParsableCommand {
         do {
             let files = try GateSuite.files(in: suite)
             if updateBaseline {
-                try await GateSuite.run(files: files, rounds: repetitions,
+                try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
                 let written = try GateSuite.replaceBaseline(baseline, with: directory)
                 print("baseline \(baseline) now holds \(written.count) result documents from \(directory)")
@@ -82,13 +87,13 @@ struct GateCommand: AsyncParsableCommand {
                 let other = try await RevisionBuild.build(revision: against, repository: repository, log: log)
                 let base = GateSide(label: "base \(against)", executable: other, directory: "\(directory)/base")
                 let now = GateSide(label: "current", executable: current, directory: "\(directory)/current")
-                try await GateSuite.run(files: files, rounds: repetitions, sides: [base, now], log: log)
+                try await GateSuite.run(files: files, rounds: rounds, sides: [base, now], log: log)
                 let thresholds = try output.loadThresholds(baseline: baseline)
                 report = try ResultComparison.compare(baseline: try ResultSet.load([base.directory], label: "\(against) (\(base.directory))"),
                                                       current: try ResultSet.load([now.directory], label: "working tree (\(now.directory))"),
                                                       thresholds: thresholds, timingsEnforced: true)
             } else {
-                try await GateSuite.run(files: files, rounds: repetitions,
+                try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
                 let thresholds = try output.loadThresholds(baseline: baseline)
                 report = try ResultComparison.compare(baseline: try ResultSet.load([baseline], label: baseline),

@@ -102,6 +102,43 @@ struct GateBinaryTests {
         #expect(typo.errors.contains("\(thresholds): metrics.latency.flush.p05Ms: unknown metric"))
     }
 
+    @Test("gate --update-baseline records a baseline that the next gate run passes against; a broken suite exits 3")
+    func gateAgainstRecordedBaseline() throws {
+        let suite = try LocalTemporary.directory()
+        try String(contentsOfFile: try scenario(writeLatency: "1ms"), encoding: .utf8)
+            .write(toFile: suite + "/gate-e2e.json", atomically: true, encoding: .utf8)
+        let baseline = try LocalTemporary.directory()
+        let out = try LocalTemporary.directory()
+        let record = try Binary.run(["gate", "--update-baseline", "--suite", suite, "--baseline", baseline, "--repeat", "3", "--out", out])
+        #expect(record.status == 0, "\(record.output) \(record.errors)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: baseline)) == ["gate-e2e-run1.json", "gate-e2e-run2.json", "gate-e2e-run3.json"])
+
+        let junit = out + "/junit.xml"
+        let gate = try Binary.run(["gate", "--suite", suite, "--baseline", baseline, "--repeat", "3", "--out", out, "--junit", junit])
+        #expect(gate.status == 0, "\(gate.output) \(gate.errors)")
+        #expect(gate.output.contains("round 3/3 current: gate-e2e.json"))
+        #expect(gate.output.contains("# flushbench gate: PASS"))
+        #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<testsuite name=\"gate-e2e\""))
+
+        // The same suite with an expectation no run can meet: the gate reports the invariant.
+        let text = smallScenario(name: "gate-e2e", extra: """
+            "faults": [ { "op": "write", "kind": "latency", "distribution": "fixed", "value": "1ms" } ],
+            "expect": { "minFaultsInjected": 100000 }
+            """)
+        try text.write(toFile: suite + "/gate-e2e.json", atomically: true, encoding: .utf8)
+        let broken = try Binary.run(["gate", "--suite", suite, "--baseline", baseline, "--repeat", "1", "--out", out])
+        #expect(broken.status == 3, "\(broken.output) \(broken.errors)")
+        #expect(broken.errors.contains("gate-e2e: expectation minFaultsInjected:"))
+    }
+
+    @Test("gate --against a revision that does not exist exits 2 naming it")
+    func unknownRevisionExitsTwo() throws {
+        let outcome = try Binary.run(["gate", "--against", "no-such-revision-\(UUID().uuidString.prefix(8))", "--out", try LocalTemporary.directory()])
+        #expect(outcome.status == 2, "\(outcome.output) \(outcome.errors)")
+        #expect(outcome.errors.contains("revision 'no-such-revision-"))
+        #expect(outcome.errors.contains("is not a commit of"))
+    }
+
     @Test("compare and gate document their exit statuses in --help")
     func helpDocumentsExitCodes() throws {
         for command in ["compare", "gate"] {
