@@ -18,6 +18,9 @@ public enum RevisionBuild {
     public static func build(revision: String, repository: String, log: @Sendable (String) -> Void) async throws(GateInputError) -> String {
         let commit = try await git(["-C", repository, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"],
                                    failure: "revision '\(revision)' is not a commit of \(repository)")
+        guard commit.count == 40, commit.allSatisfy(\.isHexDigit) else {
+            throw GateInputError(code: "build", "revision '\(revision)' is not a commit of \(repository)")
+        }
         let short = String(commit.prefix(12))
         let root = "\(repository)/.build-gate-\(short)"
         let source = "\(root)/src"
