@@ -105,6 +105,12 @@ struct GateCommand: AsyncParsableCommand {
         } catch let error as GateInputError {
             printError("\(error)")
             throw ExitCode(GateVerdict.invalidInput.rawValue)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // A file system failure (the baseline cannot be written) must not read as a regression.
+            printError("gate: \(error)")
+            throw ExitCode(GateVerdict.invalidInput.rawValue)
         }
     }
 
