@@ -39,16 +39,6 @@ struct GateOutputOptions: ParsableArguments {
         printError("gate: \(report.verdict) (exit \(report.verdict.rawValue))")
         throw ExitCode(report.verdict.rawValue)
     }
-
-    /// The thresholds for `baseline`: `--thresholds`, else `thresholds.json` beside the results.
-    func loadThresholds(baseline: String) throws(GateInputError) -> GateThresholds {
-        if let thresholds { return try GateThresholds.load(path: thresholds) }
-        var isDirectory: ObjCBool = false
-        let directory = FileManager.default.fileExists(atPath: baseline, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? baseline : (baseline as NSString).deletingLastPathComponent
-        let candidate = "\(directory.isEmpty ? "." : directory)/\(ResultSet.thresholdsFileName)"
-        return FileManager.default.fileExists(atPath: candidate) ? try GateThresholds.load(path: candidate) : GateThresholds()
-    }
 }
 
 /// `flushbench compare`: a current set of results against a baseline.
@@ -84,7 +74,7 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         let report: GateReport
         do {
-            let thresholds = try output.loadThresholds(baseline: baseline)
+            let thresholds = try GateThresholds.beside(baseline: baseline, explicit: output.thresholds)
             report = try ResultComparison.compare(baseline: try ResultSet.load([baseline], label: baseline),
                                                   current: try ResultSet.load([current], label: current),
                                                   thresholds: thresholds, timingsEnforced: !timingsReportOnly)

@@ -77,7 +77,7 @@ struct GateCommand: AsyncParsableCommand {
             if updateBaseline {
                 try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
-                let written = try GateSuite.replaceBaseline(baseline, with: directory)
+                let written = try await GateSuite.replaceBaseline(baseline, with: directory)
                 print("baseline \(baseline) now holds \(written.count) result documents from \(directory)")
                 return
             }
@@ -88,17 +88,15 @@ struct GateCommand: AsyncParsableCommand {
                 let base = GateSide(label: "base \(against)", executable: other, directory: "\(directory)/base")
                 let now = GateSide(label: "current", executable: current, directory: "\(directory)/current")
                 try await GateSuite.run(files: files, rounds: rounds, sides: [base, now], log: log)
-                let thresholds = try output.loadThresholds(baseline: baseline)
-                report = try ResultComparison.compare(baseline: try ResultSet.load([base.directory], label: "\(against) (\(base.directory))"),
-                                                      current: try ResultSet.load([now.directory], label: "working tree (\(now.directory))"),
-                                                      thresholds: thresholds, timingsEnforced: true)
+                report = try await ResultComparison.compare(
+                    baseline: base.directory, baselineLabel: "\(against) (\(base.directory))",
+                    current: now.directory, currentLabel: "working tree (\(now.directory))",
+                    thresholdsFile: output.thresholds ?? committedThresholds, timingsEnforced: true)
             } else {
                 try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
-                let thresholds = try output.loadThresholds(baseline: baseline)
-                report = try ResultComparison.compare(baseline: try ResultSet.load([baseline], label: baseline),
-                                                      current: try ResultSet.load([directory], label: directory),
-                                                      thresholds: thresholds, timingsEnforced: enforceTimings)
+                report = try await ResultComparison.compare(baseline: baseline, current: directory, thresholdsFile: output.thresholds,
+                                                            timingsEnforced: enforceTimings)
             }
             print("")
             try output.finish(report)
@@ -112,6 +110,12 @@ struct GateCommand: AsyncParsableCommand {
             printError("gate: \(error)")
             throw ExitCode(GateVerdict.invalidInput.rawValue)
         }
+    }
+
+    /// The baseline directory's thresholds file, which paired mode applies too (when present).
+    private var committedThresholds: String? {
+        let path = "\(baseline)/\(ResultSet.thresholdsFileName)"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     /// The top of the git work tree this command runs in.

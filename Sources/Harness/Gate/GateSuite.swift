@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// A `flushbench` executable the gate runs the quick suite with: the current build, or another
 /// revision's.
@@ -65,7 +66,11 @@ public enum GateSuite {
     /// - Errors: ``GateInputError`` when the runs cannot be read, or the file system's error
     ///   when the baseline cannot be written.
     @discardableResult
-    public static func replaceBaseline(_ baseline: String, with runs: String) throws -> [String] {
+    public static func replaceBaseline(_ baseline: String, with runs: String) async throws -> [String] {
+        try await BlockingIO.run { try replaceBaselineBlocking(baseline, with: runs) }
+    }
+
+    private static func replaceBaselineBlocking(_ baseline: String, with runs: String) throws -> [String] {
         let set = try ResultSet.load([runs])
         try FileManager.default.createDirectory(atPath: baseline, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: baseline)

@@ -1,3 +1,6 @@
+import Foundation
+import Platform
+
 /// Compares a current result set with a baseline: invariants exactly, seeded counters exactly
 /// (or within a stated tolerance), timed metrics on medians with thresholds and a noise rule.
 ///
@@ -144,5 +147,32 @@ public enum ResultComparison {
     private static func distinct(_ values: [String]) -> [String] {
         var seen = Set<String>()
         return values.filter { seen.insert($0).inserted }
+    }
+}
+
+extension ResultComparison {
+    /// Reads the thresholds, the baseline and the current results from disk, on the blocking-I/O
+    /// pool, and compares them.
+    ///
+    /// - Parameters:
+    ///   - baseline: a result file or a directory of them.
+    ///   - current: a result file or a directory of them.
+    ///   - thresholdsFile: the thresholds; `nil` for `thresholds.json` beside the baseline, else
+    ///     the built-in defaults.
+    /// - Errors: ``GateInputError`` when a file is missing or malformed or the sets do not match.
+    public static func compare(baseline: String, baselineLabel: String? = nil, current: String, currentLabel: String? = nil,
+                               thresholdsFile: String?, timingsEnforced: Bool) async throws(GateInputError) -> GateReport {
+        do {
+            return try await BlockingIO.run {
+                let thresholds = try GateThresholds.beside(baseline: baseline, explicit: thresholdsFile)
+                return try compare(baseline: ResultSet.load([baseline], label: baselineLabel ?? baseline),
+                                   current: ResultSet.load([current], label: currentLabel ?? current),
+                                   thresholds: thresholds, timingsEnforced: timingsEnforced)
+            }
+        } catch let error as GateInputError {
+            throw error
+        } catch {
+            throw GateInputError(code: "malformed", "\(baseline), \(current): cannot read the results: \(error)")
+        }
     }
 }

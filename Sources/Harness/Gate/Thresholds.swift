@@ -78,6 +78,19 @@ public struct GateThresholds: Sendable, Equatable {
         return 0
     }
 
+    /// The thresholds for a baseline: `explicit` when given, else `thresholds.json` in the
+    /// baseline's directory (or beside a baseline file), else the built-in defaults.
+    ///
+    /// - Errors: ``GateInputError`` when the file chosen is unreadable or invalid.
+    public static func beside(baseline: String, explicit: String?) throws(GateInputError) -> GateThresholds {
+        if let explicit { return try load(path: explicit) }
+        var isDirectory: ObjCBool = false
+        let directory = FileManager.default.fileExists(atPath: baseline, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? baseline : (baseline as NSString).deletingLastPathComponent
+        let candidate = "\(directory.isEmpty ? "." : directory)/\(ResultSet.thresholdsFileName)"
+        return FileManager.default.fileExists(atPath: candidate) ? try load(path: candidate) : GateThresholds()
+    }
+
     /// Reads a thresholds file.
     ///
     /// - Errors: ``GateInputError`` (code `thresholds`) naming the file and the JSON path of
