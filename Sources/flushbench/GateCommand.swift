@@ -73,7 +73,7 @@ struct GateCommand: AsyncParsableCommand {
             fflush(nil)
         }
         do {
-            let files = try GateSuite.files(in: suite)
+            let files = try await GateSuite.files(in: suite)
             if updateBaseline {
                 try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
@@ -91,7 +91,7 @@ struct GateCommand: AsyncParsableCommand {
                 report = try await ResultComparison.compare(
                     baseline: base.directory, baselineLabel: "\(against) (\(base.directory))",
                     current: now.directory, currentLabel: "working tree (\(now.directory))",
-                    thresholdsFile: output.thresholds ?? committedThresholds, timingsEnforced: true)
+                    thresholdsFile: output.thresholds, thresholdsDirectory: baseline, timingsEnforced: true)
             } else {
                 try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
@@ -110,12 +110,6 @@ struct GateCommand: AsyncParsableCommand {
             printError("gate: \(error)")
             throw ExitCode(GateVerdict.invalidInput.rawValue)
         }
-    }
-
-    /// The baseline directory's thresholds file, which paired mode applies too (when present).
-    private var committedThresholds: String? {
-        let path = "\(baseline)/\(ResultSet.thresholdsFileName)"
-        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     /// The top of the git work tree this command runs in.

@@ -45,8 +45,8 @@ struct GateThresholdTests {
     }
 
     @Test("the committed baseline covers the gate suite: every scenario, the same seeds, every run passing")
-    func committedBaselineMatchesSuite() throws {
-        let suite = try GateSuite.files(in: repositoryRoot + "/Scenarios/gate")
+    func committedBaselineMatchesSuite() async throws {
+        let suite = try await GateSuite.files(in: repositoryRoot + "/Scenarios/gate")
         let scenarios = try suite.flatMap { try ScenarioLoader.load(path: $0, validateFault: ScenarioFaults.validator) }
         #expect(scenarios.count >= 4)
         let baseline = try ResultSet.load([repositoryRoot + "/Results/baseline"])

@@ -24,8 +24,9 @@ public enum GateSuite {
     /// The scenario files of a suite directory (`*.json`, sorted).
     ///
     /// - Errors: ``GateInputError`` (code `missing`) when the directory holds none.
-    public static func files(in directory: String) throws(GateInputError) -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+    public static func files(in directory: String) async throws(GateInputError) -> [String] {
+        let listed = try? await BlockingIO.run { try FileManager.default.contentsOfDirectory(atPath: directory) }
+        let names = (listed ?? []).filter { $0.hasSuffix(".json") }.sorted()
         guard !names.isEmpty else { throw GateInputError(code: "missing", "\(directory): no scenario files (*.json) for the gate suite") }
         return names.map { "\(directory)/\($0)" }
     }

@@ -157,14 +157,15 @@ extension ResultComparison {
     /// - Parameters:
     ///   - baseline: a result file or a directory of them.
     ///   - current: a result file or a directory of them.
-    ///   - thresholdsFile: the thresholds; `nil` for `thresholds.json` beside the baseline, else
-    ///     the built-in defaults.
+    ///   - thresholdsFile: the thresholds; `nil` for `thresholds.json` in `thresholdsDirectory`
+    ///     (the baseline's directory by default), else the built-in defaults.
     /// - Errors: ``GateInputError`` when a file is missing or malformed or the sets do not match.
     public static func compare(baseline: String, baselineLabel: String? = nil, current: String, currentLabel: String? = nil,
-                               thresholdsFile: String?, timingsEnforced: Bool) async throws(GateInputError) -> GateReport {
+                               thresholdsFile: String?, thresholdsDirectory: String? = nil,
+                               timingsEnforced: Bool) async throws(GateInputError) -> GateReport {
         do {
             return try await BlockingIO.run {
-                let thresholds = try GateThresholds.beside(baseline: baseline, explicit: thresholdsFile)
+                let thresholds = try GateThresholds.beside(baseline: thresholdsDirectory ?? baseline, explicit: thresholdsFile)
                 return try compare(baseline: ResultSet.load([baseline], label: baselineLabel ?? baseline),
                                    current: ResultSet.load([current], label: currentLabel ?? current),
                                    thresholds: thresholds, timingsEnforced: timingsEnforced)

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Builds another git revision's `flushbench` in release mode, in a folder of its own, so the
 /// paired gate can run it beside the current build on the same machine.
@@ -26,29 +27,33 @@ public enum RevisionBuild {
         let source = "\(root)/src"
         let scratch = "\(root)/build"
         let executable = "\(scratch)/release/flushbench"
-        if !FileManager.default.fileExists(atPath: "\(source)/Package.swift") {
+        let exported = (try? await BlockingIO.run { FileManager.default.fileExists(atPath: "\(source)/Package.swift") }) ?? false
+        if !exported {
             log("exporting \(revision) (\(short)) into \(source)")
             let archive = "\(root)/src.tar"
             do {
-                try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+                try await BlockingIO.run { try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true) }
             } catch {
-                throw GateInputError(code: "build", "\(source): cannot create the folder for revision \(revision): \(error.localizedDescription)")
+                throw GateInputError(code: "build", "\(source): cannot create the folder for revision \(revision): \(error)")
             }
             _ = try await git(["-C", repository, "archive", "--format=tar", "-o", archive, commit],
                               failure: "cannot export revision \(revision) with git archive")
             try await step(ChildProcess("tar", ["-xf", archive, "-C", source]), failure: "cannot unpack \(archive)")
-            try? FileManager.default.removeItem(atPath: archive)
             // Pin the same dependency versions as the current tree (Package.resolved is not in git).
-            let resolved = "\(repository)/Package.resolved"
-            if FileManager.default.fileExists(atPath: resolved), !FileManager.default.fileExists(atPath: "\(source)/Package.resolved") {
-                try? FileManager.default.copyItem(atPath: resolved, toPath: "\(source)/Package.resolved")
+            _ = try? await BlockingIO.run {
+                try? FileManager.default.removeItem(atPath: archive)
+                let resolved = "\(repository)/Package.resolved"
+                if FileManager.default.fileExists(atPath: resolved), !FileManager.default.fileExists(atPath: "\(source)/Package.resolved") {
+                    try FileManager.default.copyItem(atPath: resolved, toPath: "\(source)/Package.resolved")
+                }
             }
         }
         log("building \(revision) (\(short)) in release mode into \(scratch) (the first time takes minutes)")
         try await step(ChildProcess("swift", ["build", "-c", "release", "--product", "flushbench",
                                               "--package-path", source, "--scratch-path", scratch]),
                        failure: "revision \(revision) (\(short)) does not build")
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
+        let built = (try? await BlockingIO.run { FileManager.default.isExecutableFile(atPath: executable) }) ?? false
+        guard built else {
             throw GateInputError(code: "build", "\(executable): the build of revision \(revision) left no flushbench executable")
         }
         return executable
