@@ -83,7 +83,7 @@ struct GateCommand: AsyncParsableCommand {
             }
             let report: GateReport
             if let against {
-                let repository = try repositoryRoot()
+                let repository = try await repositoryRoot()
                 let other = try await RevisionBuild.build(revision: against, repository: repository, log: log)
                 let base = GateSide(label: "base \(against)", executable: other, directory: "\(directory)/base")
                 let now = GateSide(label: "current", executable: current, directory: "\(directory)/current")
@@ -113,9 +113,9 @@ struct GateCommand: AsyncParsableCommand {
     }
 
     /// The top of the git work tree this command runs in.
-    private func repositoryRoot() throws(GateInputError) -> String {
-        let outcome = try? ChildProcess("git", ["rev-parse", "--show-toplevel"]).runBlocking()
-        guard let outcome, outcome.status == 0 else {
+    private func repositoryRoot() async throws(GateInputError) -> String {
+        let outcome = try? await ChildProcess("git", ["rev-parse", "--show-toplevel"]).run()
+        guard let outcome, outcome.status == 0, !outcome.standardOutput.isEmpty else {
             throw GateInputError(code: "build", "\(FileManager.default.currentDirectoryPath): not inside a git work tree; --against needs one")
         }
         return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
