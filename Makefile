@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-sst clean
+.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-sst gate gate-paired baseline clean
 
 all: build
 
@@ -45,6 +45,27 @@ bench-upload: setup-bench release
 bench-sst: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench sst --out Results/runs
+
+GATE_REPEAT ?= 5
+GATE_PAIRED_REPEAT ?= 10
+GATE_AGAINST ?= main
+GATE_OUT := Results/runs
+GATE_REPORTS := --markdown $(GATE_OUT)/gate-summary.md --junit $(GATE_OUT)/gate-junit.xml --benchmark-dir $(GATE_OUT)/gate-benchmark
+
+## gate: the quick suite (Scenarios/gate) against the committed baseline in Results/baseline:
+## invariants and seeded counters fail it, timings are reported (exit codes: flushbench gate --help)
+gate: release
+	@mkdir -p $(GATE_OUT)
+	$(RELEASE_BIN) gate --repeat $(GATE_REPEAT) --out $(GATE_OUT) $(GATE_REPORTS)
+
+## gate-paired: builds GATE_AGAINST (default main) beside this tree and runs both interleaved; timings can fail
+gate-paired: release
+	@mkdir -p $(GATE_OUT)
+	$(RELEASE_BIN) gate --against $(GATE_AGAINST) --repeat $(GATE_PAIRED_REPEAT) --out $(GATE_OUT) $(GATE_REPORTS)
+
+## baseline: re-records Results/baseline from this tree (commit the result)
+baseline: release
+	$(RELEASE_BIN) gate --update-baseline --repeat $(GATE_REPEAT) --out $(GATE_OUT)
 
 clean:
 	rm -rf .build Results/runs

@@ -86,11 +86,17 @@ public struct ChildProcess: Sendable {
         var status: Int32 = 0
         var usage = rusage()
         let pid = process.processIdentifier
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        var reaped = wait4(pid, &status, 0, &usage)
+        while reaped < 0 && errno == EINTR { reaped = wait4(pid, &status, 0, &usage) }
         group.wait()
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)
-        let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        var exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        if reaped < 0 {
+            // Foundation's own child monitor reaped it first (ECHILD): take its status.
+            process.waitUntilExit()
+            exit = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        }
         var peakKiB = UInt64(usage.ru_maxrss)
         if measured, let text = try? String(contentsOfFile: timeOutput, encoding: .utf8),
            let last = text.split(separator: "\n").last, let value = UInt64(last.trimmingCharacters(in: .whitespaces)) {

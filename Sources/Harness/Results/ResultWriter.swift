@@ -13,9 +13,15 @@ public enum ResultWriter {
     /// Writes `result` as `directory/<name>.json` and returns the path.
     @discardableResult
     public static func write(_ result: RunResult, name: String, to directory: String) async throws -> String {
-        let data = try encoder().encode(result)
+        try await BlockingIO.run { try writeBlocking(result, name: name, to: directory) }
+    }
+
+    /// ``write(_:name:to:)`` for code already on the blocking-I/O pool.
+    @discardableResult
+    public static func writeBlocking(_ result: RunResult, name: String, to directory: String) throws -> String {
         let path = "\(directory)/\(name).json"
-        try await writeFile(data, to: path)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try encoder().encode(result).write(to: URL(fileURLWithPath: path))
         return path
     }
 
