@@ -95,7 +95,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform", "WriteCache", "SSTFormat"]),
         .testTarget(name: "SSTFormatTests", dependencies: ["SSTFormat", "Platform"]),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
         .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "Platform"]),

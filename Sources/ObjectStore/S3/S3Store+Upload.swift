@@ -3,6 +3,11 @@ import Foundation
 
 /// The requests behind ``S3ObjectWriter``: single PUT and the multipart upload's steps.
 extension S3Store {
+    /// The payload hash of object and part bodies. Their integrity is checked by the server
+    /// through `x-amz-checksum-sha256` instead; signing the payload too would make the server
+    /// hash every byte a second time.
+    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+
     /// PUTs `bytes` as `key` with its SHA-256, which the server verifies.
     ///
     /// - Returns: the object's checksum (`sha256`), as `stat` will report it.
@@ -12,7 +17,7 @@ extension S3Store {
         let checksum = Checksum(algorithm: "sha256", value: Data(digest).base64EncodedString())
         let request = HTTPRequest(method: "PUT", url: url(forKey: key),
                                   headers: [("x-amz-checksum-sha256", checksum.value),
-                                            ("x-amz-content-sha256", digest.hexString),
+                                            ("x-amz-content-sha256", Self.unsignedPayload),
                                             ("Content-Type", "application/octet-stream")],
                                   body: bytes)
         let response = try await send(request, operation: .write, action: "PutObject", key: key)
@@ -46,7 +51,7 @@ extension S3Store {
         let action = "UploadPart \(number)"
         let request = HTTPRequest(method: "PUT",
                                   url: url(forKey: key, query: [("partNumber", String(number)), ("uploadId", uploadID)]),
-                                  headers: [("x-amz-checksum-sha256", base64), ("x-amz-content-sha256", digest.hexString)],
+                                  headers: [("x-amz-checksum-sha256", base64), ("x-amz-content-sha256", Self.unsignedPayload)],
                                   body: bytes)
         let response = try await send(request, operation: .write, action: action, key: key)
         guard let etag = response.header("etag") else {
