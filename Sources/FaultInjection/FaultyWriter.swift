@@ -1,0 +1,186 @@
+import ObjectStore
+import Synchronization
+
+/// A write through a ``FaultyStore`` that some fault hit: cuts, tears, paces or fails the
+/// upload of the inner store's writer.
+///
+/// Chunks reach the inner writer as they come, except past a cut: a `partial` write forwards
+/// the prefix and then fails (every later call fails the same way; the inner upload stays open
+/// until the caller aborts, like an S3 multipart upload with some parts done); a `torn` write
+/// forwards the prefix, drops the rest and acknowledges the whole. A cut given as a fraction
+/// needs the object's size: taken from `WriteOptions.expectedSize`, or, when that is unknown,
+/// the chunks are held until `close()` and cut there.
+final class FaultyWriter: ObjectWriter {
+    private enum Mode {
+        /// Forward everything.
+        case through
+        /// Forward the first `limit` bytes.
+        case cut(limit: UInt64)
+        /// Hold every chunk until close, where the size and so the cut are known.
+        case hold(Cut)
+    }
+
+    private struct State {
+        var mode: Mode
+        var held: [UInt8] = []
+        var received: UInt64 = 0
+        var forwarded: UInt64 = 0
+        var fullChecksum: SHA256Accumulator?
+        var failure: ObjectStoreError?
+        var paced: UInt64 = 0
+        var finished = false
+    }
+
+    private let store: FaultyStore
+    private let inner: any ObjectWriter
+    private let key: String
+    private let context: FaultyStore.Context
+    private let decision: FaultPlan.Decision
+    private let state: Mutex<State>
+
+    init(store: FaultyStore, inner: any ObjectWriter, key: String, attempt: Int,
+         decision: FaultPlan.Decision, expectedSize: UInt64?) {
+        self.store = store
+        self.inner = inner
+        self.key = key
+        self.context = FaultyStore.Context(operation: .write, key: key, offset: nil, attempt: attempt)
+        self.decision = decision
+        var mode = Mode.through
+        var hashesEverything = false
+        switch decision.outcome?.fault {
+        case .partial(let cut, _), .torn(let cut):
+            if case .afterFraction = cut, expectedSize == nil {
+                mode = .hold(cut)
+            } else {
+                mode = .cut(limit: cut.offset(total: expectedSize ?? .max))
+            }
+            if case .torn = decision.outcome?.fault { hashesEverything = true }
+        default:
+            break
+        }
+        self.state = Mutex(State(mode: mode, fullChecksum: hashesEverything ? SHA256Accumulator() : nil))
+    }
+
+    var abortFailure: ObjectStoreError? { inner.abortFailure }
+
+    func write(_ chunk: [UInt8]) async throws(ObjectStoreError) {
+        let (mode, failure) = state.withLock { ($0.mode, $0.failure) }
+        if let failure { throw failure }
+        if let limit = decision.bandwidth {
+            let delay = Duration.seconds(rounding: Double(chunk.count) / Double(limit.bytesPerSecond))
+            try await store.sleep(delay, context)
+            state.withLock { $0.paced += UInt64(chunk.count) }
+        }
+        switch mode {
+        case .through:
+            try await inner.write(chunk)
+            state.withLock { $0.received += UInt64(chunk.count) }
+        case .hold:
+            state.withLock { state in
+                state.held.append(contentsOf: chunk)
+                state.received += UInt64(chunk.count)
+                state.fullChecksum?.update(chunk)
+            }
+        case .cut(let limit):
+            let forwarded = state.withLock { state in
+                state.fullChecksum?.update(chunk)
+                return state.forwarded
+            }
+            let take = Int(min(UInt64(chunk.count), limit > forwarded ? limit - forwarded : 0))
+            if take > 0 {
+                try await inner.write(take == chunk.count ? chunk : Array(chunk[..<take]))
+            }
+            state.withLock { state in
+                state.forwarded += UInt64(take)
+                state.received += UInt64(chunk.count)
+            }
+            if take < chunk.count, let outcome = decision.outcome, case .partial(_, let error) = outcome.fault {
+                throw failPartial(rule: outcome.rule, error)
+            }
+        }
+    }
+
+    func close() async throws(ObjectStoreError) -> ObjectInfo {
+        let (mode, failure) = state.withLock { ($0.mode, $0.failure) }
+        if let failure { throw failure }
+        if case .hold(let cut) = mode {
+            let (held, total) = state.withLock { state in
+                let taken = (state.held, state.received)
+                state.held = []
+                return taken
+            }
+            let limit = cut.offset(total: total)
+            if limit > 0 { try await inner.write(limit == total ? held : Array(held[..<Int(limit)])) }
+            state.withLock { $0.forwarded = limit }
+        }
+        defer { recordPacing() }
+        if let outcome = decision.outcome, case .partial(_, let error) = outcome.fault {
+            throw failPartial(rule: outcome.rule, error)
+        }
+        for latency in decision.latencies {
+            store.record(context, latency.rule, .latency, delay: latency.delay, detail: "delayed \(DurationText(latency.delay))")
+            try await store.sleep(latency.delay, context)
+        }
+        guard let outcome = decision.outcome else { return try await finish() }
+        switch outcome.fault {
+        case .error(let error):
+            store.record(context, outcome.rule, .error, detail: error.code.rawValue)
+            throw error.storeError(.write, key: key, rule: outcome.rule, what: "the store answered \(error.code) to the upload")
+        case .hang(let limit):
+            try await store.hang(limit, rule: outcome.rule, context)
+        case .crash:
+            try store.crash(rule: outcome.rule, context)
+        case .torn:
+            let info = try await finish()
+            let (received, forwarded, full) = state.withLock { ($0.received, $0.forwarded, $0.fullChecksum?.finalize()) }
+            store.record(context, outcome.rule, .torn, bytes: received - forwarded,
+                         detail: "kept \(forwarded) of \(received) bytes")
+            let checksum = info.checksum.map { $0.algorithm == "sha256" ? (full ?? $0) : $0 }
+            return ObjectInfo(key: info.key, size: received, checksum: checksum)
+        case .ackLost(let error):
+            let info = try await finish()
+            store.record(context, outcome.rule, .ackLost, bytes: info.size, detail: "committed, then reported \(error.code)")
+            throw error.storeError(.write, key: key, rule: outcome.rule, what: "the upload was committed but the response was lost")
+        default:
+            break
+        }
+        return try await finish()
+    }
+
+    func abort() async {
+        let wasOpen = state.withLock { state in
+            defer { state.finished = true }
+            return !state.finished
+        }
+        if wasOpen { recordPacing() }
+        await inner.abort()
+    }
+
+    /// Closes the inner writer.
+    private func finish() async throws(ObjectStoreError) -> ObjectInfo {
+        state.withLock { $0.finished = true }
+        return try await inner.close()
+    }
+
+    /// Records the partial cut once and remembers the error every later call repeats.
+    private func failPartial(rule: Int, _ error: InjectedError) -> ObjectStoreError {
+        let (forwarded, received) = state.withLock { ($0.forwarded, $0.received) }
+        let failure = error.storeError(.write, key: key, rule: rule,
+                                       what: "the connection broke after \(forwarded) bytes of the upload were sent")
+        store.record(context, rule, .partial, bytes: forwarded, detail: "cut after \(forwarded) bytes (\(received) written)")
+        state.withLock { $0.failure = failure }
+        return failure
+    }
+
+    /// Records the bandwidth limit's pacing once, when the writer ends.
+    private func recordPacing() {
+        guard let limit = decision.bandwidth else { return }
+        let paced = state.withLock { state -> UInt64 in
+            defer { state.paced = 0 }
+            return state.paced
+        }
+        guard paced > 0 else { return }
+        let delay = Duration.seconds(rounding: Double(paced) / Double(limit.bytesPerSecond))
+        store.record(context, limit.rule, .bandwidth, bytes: paced, delay: delay, detail: "paced at \(limit.bytesPerSecond) B/s")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import ObjectStore
+import Platform
+
+/// The remote store of one run and what must happen to it afterwards.
+struct RemoteStore: Sendable {
+    /// The store the cache talks to (before faults).
+    let store: any ObjectStore
+    /// A managed SeaweedFS to stop after the run.
+    let server: SeaweedFS?
+    /// What to call it in reports.
+    let description: String
+
+    /// Builds the store a scenario asks for.
+    ///
+    /// - `memory`: a fresh ``MemoryStore``.
+    /// - `fs`: a ``FileSystemStore`` at `workDirectory/remote`.
+    /// - `s3`: `store.endpoint`, else `AWS_ENDPOINT_URL` (credentials from the standard AWS
+    ///   variables), else a managed SeaweedFS on loopback started for this run.
+    static func make(_ spec: StoreSpec, workDirectory: String, scenario: String) async throws(RunSetupError) -> RemoteStore {
+        switch spec.kind {
+        case .memory:
+            return RemoteStore(store: MemoryStore(), server: nil, description: "memory")
+        case .fs:
+            do {
+                return RemoteStore(store: try await FileSystemStore.open(root: workDirectory + "/remote"), server: nil,
+                                   description: "fs at \(workDirectory)/remote")
+            } catch {
+                throw RunSetupError(code: "store", scenario: scenario, message: "cannot open the fs store: \(error)")
+            }
+        case .s3:
+            let bucket = spec.bucket ?? "flushbench"
+            var configuration: S3Configuration?
+            do {
+                var environment = ProcessInfo.processInfo.environment
+                if let endpoint = spec.endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
+                configuration = try S3Configuration.fromEnvironment(bucket: bucket, environment: environment)
+            } catch {
+                throw RunSetupError(code: "store", scenario: scenario, message: error.message)
+            }
+            if var configuration {
+                if let region = spec.region { configuration.region = region }
+                return RemoteStore(store: S3Store(configuration: configuration), server: nil,
+                                   description: "s3 at \(configuration.endpoint), bucket \(bucket)")
+            }
+            do {
+                let server = try await SeaweedFS.start(bucket: bucket)
+                return RemoteStore(store: S3Store(configuration: server.configuration), server: server,
+                                   description: "s3 on a managed SeaweedFS at \(server.configuration.endpoint)")
+            } catch {
+                throw RunSetupError(code: "store", scenario: scenario, message: "cannot start SeaweedFS for the s3 store: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+public import WriteCache
+
+/// One scenario: a flush workload, the store and cache it runs against, the faults to inject,
+/// and what must hold afterwards. Decoded from JSON by ``ScenarioLoader``; DESIGN.md's field
+/// names are the contract.
+public struct Scenario: Sendable {
+    /// Short unique name (file names, reports).
+    public var name: String
+    /// What the scenario proves, in a sentence.
+    public var description: String
+    /// Seed of the data generator and the fault decisions.
+    public var seed: UInt64
+    /// The remote store.
+    public var store: StoreSpec
+    /// The local cache.
+    public var cache: CacheSpec
+    /// Upload settings.
+    public var upload: UploadSpec
+    /// Download settings.
+    public var download: DownloadSpec
+    /// The flushes to replay.
+    public var workload: WorkloadSpec
+    /// Fault rules, as JSON objects (decoded by the fault layer), with their JSON paths.
+    public var faults: [JSONValue]
+    /// What must hold after the run.
+    public var expect: Expectations
+    /// A run that takes longer is stopped and fails.
+    public var timeLimit: Duration
+    /// The file it came from.
+    public var file: String
+}
+
+/// Which remote store a scenario runs against.
+public struct StoreSpec: Sendable, Equatable {
+    /// `memory`, `fs` or `s3`.
+    public enum Kind: String, Sendable, CaseIterable { case memory, fs, s3 }
+    public var kind: Kind
+    /// S3 endpoint URL; when absent, `AWS_ENDPOINT_URL`, else a managed SeaweedFS.
+    public var endpoint: String?
+    /// S3 bucket.
+    public var bucket: String?
+    /// S3 region.
+    public var region: String?
+    /// Prefix of every object key.
+    public var prefix: String
+}
+
+/// The local cache of a scenario.
+public struct CacheSpec: Sendable, Equatable {
+    /// Capacity in bytes.
+    public var capacity: UInt64
+    /// Time-to-idle, if any.
+    public var ttl: Duration?
+}
+
+/// How uploads go.
+public struct UploadSpec: Sendable, Equatable {
+    public var partSize: UInt64
+    public var concurrency: Int
+    public var verify: Bool
+    public var retry: RetryPolicy
+}
+
+/// How downloads go.
+public struct DownloadSpec: Sendable, Equatable {
+    public var chunkSize: UInt64
+    public var concurrency: Int
+}
+
+/// When flushes start.
+public enum Arrival: Sendable, Equatable {
+    /// Keep `concurrency` flushes in flight.
+    case closed
+    /// Open loop: `rate` flushes per second, Poisson or evenly spaced.
+    case rate(Double, poisson: Bool)
+}
+
+/// The flushes of a scenario.
+public struct WorkloadSpec: Sendable, Equatable {
+    public var regions: Int
+    public var flushesPerRegion: Int
+    public var concurrency: Int
+    public var rowsPerFlush: Int
+    public var rowGroupSize: Int
+    /// Write a Puffin index file per SST.
+    public var index: Bool
+    /// Distinct values of the tag column.
+    public var tagCardinality: Int
+    /// Read each file back after the flushes.
+    public var readsAfterFlush: Bool
+    /// Evict the files before reading them back (so reads download).
+    public var evictBeforeRead: Bool
+    public var arrival: Arrival
+
+    public var totalFlushes: Int { regions * flushesPerRegion }
+}
+
+/// What must hold after a run. Absent fields are not checked.
+public struct Expectations: Sendable, Equatable {
+    public var leftoverFiles: Int?
+    public var unknownOrphans: Int?
+    public var corruptObjects: Int?
+    public var minFlushesSucceeded: Int?
+    public var maxFlushesFailed: Int?
+    public var minFlushesFailed: Int?
+    public var minKnownOrphans: Int?
+    public var maxKnownOrphans: Int?
+    public var minFaultsInjected: Int?
+    public var minUploadMiBps: Double?
+    public var maxFlushP99: Duration?
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `flushbench run`: runs scenario files and writes their results.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenario files; write JSON results and a Markdown summary.",
+        discussion: """
+            Exit status: 0 when every check and expectation holds, 1 when some do not (or a \
+            scenario could not be set up), 2 when a scenario file is invalid.
+            """
+    )
+
+    @Argument(help: "Scenario files (*.json): single scenarios or suites.")
+    var files: [String]
+
+    @Option(help: "Replace every scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Directory for results; each run writes a time-stamped folder in it.")
+    var out = "Results/runs"
+
+    @Option(name: .customLong("repeat"), help: "Run each scenario this many times.")
+    var repetitions = 1
+
+    @Option(help: "Keep the cache directory (DIR/cache) and the fs store's root (DIR/remote) here for inspection (one scenario only).")
+    var workDir: String?
+
+    func validate() throws {
+        guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repeat must be between 1 and 100") }
+    }
+
+    func run() async throws {
+        let scenarios = try loadScenarios(files)
+        if workDir != nil, scenarios.count * repetitions > 1 {
+            throw ValidationError("--work-dir keeps one run's files: give one scenario and no --repeat")
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let directory = "\(out)/\(stamp)"
+        let progress = ProgressPrinter()
+        var results: [RunResult] = []
+        var setupFailures = 0
+        for (position, scenario) in scenarios.enumerated() {
+            for round in 1...repetitions {
+                let label = repetitions > 1 ? "\(scenario.name) (run \(round)/\(repetitions))" : scenario.name
+                progress.line("[\(position + 1)/\(scenarios.count)] \(label): \(scenario.description)")
+                do {
+                    let result = try await ScenarioRunner.run(scenario, options: RunOptions(
+                        seedOverride: seed, workDirectory: workDir.map { URL(fileURLWithPath: $0).path },
+                        progress: { progress.update($0) }))
+                    progress.finish()
+                    let name = repetitions > 1 ? "\(scenario.name)-run\(round)" : scenario.name
+                    let path = try ResultWriter.write(result, name: name, to: directory)
+                    let failed = result.checks.filter { !$0.passed }.map { "\($0.name): \($0.detail)" }
+                        + result.expectations.filter { !$0.passed }.map { "\($0.name): expected \($0.expected), got \($0.actual)" }
+                    progress.line("    \(result.passed ? "PASS" : "FAIL") in \(String(format: "%.1f", result.durationSeconds)) s: "
+                        + "\(result.flushes.succeeded)/\(result.flushes.attempted) flushes, "
+                        + String(format: "%.1f MiB/s", result.throughput.uploadedMiBps)
+                        + ", \(result.faults.injected) faults -> \(path)")
+                    for line in failed { progress.line("      \(line)") }
+                    results.append(result)
+                } catch let error as ScenarioError {
+                    progress.finish()
+                    printError(ScenarioError(code: error.code, file: scenario.file, issues: error.issues).description)
+                    throw ExitCode(2)
+                } catch {
+                    progress.finish()
+                    printError("\(error)")
+                    setupFailures += 1
+                }
+            }
+        }
+        if !results.isEmpty {
+            let summary = "# flushbench run \(stamp)\n\n" + ResultWriter.summaryTable(results) + "\n\n"
+                + results.map(ResultWriter.markdown).joined(separator: "\n\n") + "\n"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try summary.write(toFile: directory + "/summary.md", atomically: true, encoding: .utf8)
+            print("")
+            print(ResultWriter.summaryTable(results))
+            print("")
+            print("results: \(directory)/ (summary.md and one JSON document per run)")
+        }
+        if setupFailures > 0 || results.contains(where: { !$0.passed }) { throw ExitCode(1) }
+    }
+}
+
+/// Loads scenario files, printing every error of every file; exits with status 2 if any is invalid.
+func loadScenarios(_ files: [String]) throws -> [Scenario] {
+    var scenarios: [Scenario] = []
+    var invalid = false
+    for file in files {
+        do {
+            scenarios += try ScenarioLoader.load(path: file, validateFault: ScenarioFaults.validator)
+        } catch {
+            printError(error.description)
+            invalid = true
+        }
+    }
+    if invalid { throw ExitCode(2) }
+    if scenarios.isEmpty {
+        printError("no scenarios given")
+        throw ExitCode(2)
+    }
+    return scenarios
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Prints progress: a redrawn bar on a terminal, a plain line every 5 s otherwise.
+final class ProgressPrinter: Sendable {
+    private let isTerminal = isatty(STDOUT_FILENO) == 1
+    private let calls = Locked(0)
+
+    func line(_ text: String) {
+        print(text)
+        fflush(nil)
+    }
+
+    func update(_ progress: RunOptions.Progress) {
+        let call = calls.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        let fraction = Double(progress.flushesDone) / Double(max(progress.flushesTotal, 1))
+        let text = "\(progress.flushesDone)/\(progress.flushesTotal) flushes, "
+            + String(format: "%.1f MiB/s, %d faults, %.0f s", progress.uploadedMiBps, progress.faultsInjected, progress.elapsedSeconds)
+        if isTerminal {
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            print("\r    [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] " + text, terminator: "")
+            fflush(nil)
+        } else if call % 5 == 0 {
+            print("    " + text)
+            fflush(nil)
+        }
+    }
+
+    func finish() {
+        if isTerminal, calls.withLock({ $0 }) > 0 {
+            print("\r" + String(repeating: " ", count: 100) + "\r", terminator: "")
+            fflush(nil)
+        }
+        calls.withLock { $0 = 0 }
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+/// `flushbench validate`: checks scenario files without running them.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files: every error with its file and JSON path (exit 2 if any).")
+
+    @Argument(help: "Scenario files (*.json).")
+    var files: [String]
+
+    func run() throws {
+        let scenarios = try loadScenarios(files)
+        for scenario in scenarios {
+            print("ok  \(scenario.file): \(scenario.name) (\(scenario.workload.totalFlushes) flushes, \(scenario.faults.count) fault rule(s), store \(scenario.store.kind.rawValue))")
+        }
+    }
+}
+
+/// `flushbench list`: the shipped scenarios and what each proves.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the scenarios in a directory (the shipped suite by default) with their descriptions.")
+
+    @Option(help: "Directory of scenario files.")
+    var directory = "Scenarios"
+
+    func run() throws {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".json") && $0 != "scenario.schema.json" }.sorted()
+        guard !names.isEmpty else {
+            printError("no scenario files in '\(directory)'")
+            throw ExitCode(2)
+        }
+        let scenarios = try loadScenarios(names.map { "\(directory)/\($0)" })
+        let width = scenarios.map(\.name.count).max() ?? 0
+        for scenario in scenarios {
+            print(scenario.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "[\(scenario.store.kind.rawValue)] " + scenario.description)
+        }
+    }
+}
+
+/// `flushbench report`: prints a result document as Markdown.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Print result documents (JSON written by `run`) as a Markdown report.")
+
+    @Argument(help: "Result files (*.json).")
+    var files: [String]
+
+    func run() throws {
+        var results: [RunResult] = []
+        for file in files {
+            do {
+                results.append(try ResultWriter.read(file))
+            } catch {
+                printError("\(error)")
+                throw ExitCode(2)
+            }
+        }
+        print(ResultWriter.summaryTable(results))
+        for result in results {
+            print("")
+            print(ResultWriter.markdown(result))
+        }
+        if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
+    }
+}

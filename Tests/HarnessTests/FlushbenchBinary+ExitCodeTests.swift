@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// Runs the built `flushbench` executable, as a user or CI does.
+struct Binary {
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// The executable next to the test bundle (`swift build --build-tests` builds both).
+    static let path: String = {
+        var url = Bundle.main.bundleURL
+        if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("flushbench").path
+    }()
+
+    static func run(_ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                       errors: String(decoding: errors, as: UTF8.self))
+    }
+}
+
+@Suite("The flushbench binary: exit codes and output", .serialized)
+struct FlushbenchBinaryExitCodeTests {
+    func write(_ text: String) throws -> String {
+        let path = try LocalTemporary.directory() + "/scenario.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("a passing run exits 0 and writes its JSON and summary")
+    func passingRunExitsZero() throws {
+        let file = try write(smallScenario(name: "e2e-pass"))
+        let out = try LocalTemporary.directory()
+        let outcome = try Binary.run(["run", file, "--out", out])
+        #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
+        #expect(outcome.output.contains("| e2e-pass |"))
+        #expect(outcome.output.contains("PASS"))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(runs.count == 1)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/" + runs[0])
+        #expect(Set(files) == ["e2e-pass.json", "summary.md"])
+        let report = try Binary.run(["report", out + "/" + runs[0] + "/e2e-pass.json"])
+        #expect(report.status == 0)
+        #expect(report.output.contains("## e2e-pass — PASS"))
+    }
+
+    @Test("a run whose expectation fails exits 1 and names it")
+    func failingExpectationExitsOne() throws {
+        let file = try write(smallScenario(name: "e2e-fail", extra: "\"expect\": { \"minFaultsInjected\": 5 }"))
+        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory()])
+        #expect(outcome.status == 1)
+        #expect(outcome.output.contains("minFaultsInjected: expected >= 5, got 0"))
+    }
+
+    @Test("an invalid scenario exits 2 with the file, the path and what was expected")
+    func invalidScenarioExitsTwo() throws {
+        let file = try write(smallScenario().replacingOccurrences(of: "\"regions\": 2", with: "\"regions\": 0"))
+        for command in ["run", "validate"] {
+            let outcome = try Binary.run([command, file])
+            #expect(outcome.status == 2)
+            #expect(outcome.errors.contains("\(file): workload.regions: expected an integer between 1 and 10000, found 0"))
+            #expect(!outcome.errors.contains("Fatal error"))
+        }
+    }
+
+    @Test("a result file that is not a result exits 2")
+    func badResultFileExitsTwo() throws {
+        let file = try write("{ \"scenario\": 1 }")
+        let outcome = try Binary.run(["report", file])
+        #expect(outcome.status == 2)
+        #expect(outcome.errors.contains(file))
+    }
+
+    @Test("--work-dir keeps the cache and the fs store's root for inspection")
+    func workDirKeepsFiles() throws {
+        let file = try write(smallScenario(name: "e2e-keep", store: "fs"))
+        let work = try LocalTemporary.directory()
+        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
+        #expect(outcome.status == 0, "\(outcome.errors)")
+        let remote = try FileManager.default.subpathsOfDirectory(atPath: work + "/remote/objects").filter { $0.hasSuffix(".parquet") }
+        #expect(remote.count == 4)
+        #expect(FileManager.default.fileExists(atPath: work + "/cache/LOCK"))
+    }
+
+    @Test("list shows the shipped scenarios with their descriptions; --help works everywhere")
+    func listAndHelp() throws {
+        let list = try Binary.run(["list"])
+        #expect(list.status == 0)
+        #expect(list.output.contains("baseline-memory"))
+        #expect(list.output.contains("[s3]"))
+        for command in [[], ["run"], ["validate"], ["list"], ["report"], ["bench"], ["bench", "cache"]] {
+            let help = try Binary.run(command + ["--help"])
+            #expect(help.status == 0, "\(command) --help")
+            #expect(help.output.contains("USAGE"))
+        }
+    }
+}

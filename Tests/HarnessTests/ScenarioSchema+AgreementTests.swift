@@ -1,0 +1,94 @@
+import Foundation
+import Harness
+import Testing
+
+@Suite("scenario.schema.json and the decoder agree")
+struct ScenarioSchemaAgreementTests {
+    let schemaPath = repositoryRoot + "/Scenarios/scenario.schema.json"
+    let everyField = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field.json"
+
+    /// Validates `files` with the schema through python's jsonschema.
+    func schemaVerdicts(_ files: [String]) throws -> [String: Bool] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot + "/Tests/HarnessTests/Fixtures/check_schema.py", schemaPath] + files
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "the schema checker failed (is jsonschema installed? make setup installs it)")
+        var verdicts: [String: Bool] = [:]
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            verdicts[object["file"] as! String] = object["valid"] as? Bool
+        }
+        return verdicts
+    }
+
+    /// Every property name the schema declares for scenario objects, as dotted paths.
+    func schemaPaths(_ node: [String: Any], _ prefix: String, _ defs: [String: Any]) -> Set<String> {
+        var paths: Set<String> = []
+        for alternative in node["oneOf"] as? [[String: Any]] ?? [] {
+            paths.formUnion(schemaPaths(alternative, prefix, defs))
+        }
+        guard let properties = node["properties"] as? [String: Any] else { return paths }
+        for (key, value) in properties {
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            paths.insert(path)
+            if let child = value as? [String: Any] { paths.formUnion(schemaPaths(child, path, defs)) }
+        }
+        return paths
+    }
+
+    func documentPaths(_ value: Any, _ prefix: String) -> Set<String> {
+        guard let object = value as? [String: Any] else { return [] }
+        var paths: Set<String> = []
+        for (key, child) in object where key != "faults" {
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            paths.insert(path)
+            paths.formUnion(documentPaths(child, path))
+        }
+        return paths
+    }
+
+    @Test("every shipped scenario and the every-field fixture are valid for both")
+    func shippedScenariosValidForBoth() throws {
+        let directory = repositoryRoot + "/Scenarios"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField]
+        let verdicts = try schemaVerdicts(files)
+        for file in files {
+            #expect(verdicts[file] == true, "the schema rejects \(file)")
+            #expect(throws: Never.self) { _ = try ScenarioLoader.load(path: file, validateFault: ScenarioFaults.validator) }
+        }
+    }
+
+    @Test("the every-field fixture uses every property the schema declares for a scenario")
+    func fixtureCoversTheSchema() throws {
+        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: schemaPath))) as! [String: Any]
+        let defs = schema["$defs"] as! [String: Any]
+        let scenario = defs["scenario"] as! [String: Any]
+        let declared = schemaPaths(scenario, "", defs).filter { !$0.hasPrefix("faults") }
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: everyField)))
+        let used = documentPaths(fixture, "")
+        #expect(declared.subtracting(used).isEmpty, "schema properties the fixture does not use: \(declared.subtracting(used).sorted())")
+        #expect(used.subtracting(declared).isEmpty, "fixture keys the schema does not declare: \(used.subtracting(declared).sorted())")
+    }
+
+    @Test("a key unknown to the decoder is also rejected by the schema", arguments: [
+        ("\"seed\": 3", "\"seed\": 3, \"colour\": 1"),
+        ("\"ttl\": \"10m\"", "\"ttl\": \"10m\", \"size\": 1"),
+        ("\"evictFirst\": true", "\"evictFirst\": true, \"twice\": true"),
+        ("\"maxFlushP99\": \"10s\"", "\"maxFlushP99\": \"10s\", \"maxFlushP50\": \"1s\""),
+        ("\"retryAfter\": \"10ms\"", "\"retryAfter\": \"10ms\", \"backoff\": \"1ms\""),
+    ])
+    func unknownKeysRejectedByBoth(original: String, replacement: String) throws {
+        let text = try String(contentsOfFile: everyField, encoding: .utf8)
+        #expect(text.contains(original))
+        let mutated = try LocalTemporary.directory() + "/mutated.json"
+        try text.replacingOccurrences(of: original, with: replacement).write(toFile: mutated, atomically: true, encoding: .utf8)
+        #expect(try schemaVerdicts([mutated])[mutated] == false)
+        #expect(throws: ScenarioError.self) { _ = try ScenarioLoader.load(path: mutated, validateFault: ScenarioFaults.validator) }
+    }
+}
