@@ -74,7 +74,7 @@ public final class S3Store: ObjectStore {
             method: "GET", url: url(forKey: key),
             headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"),
                       ("x-amz-content-sha256", Self.emptySHA256Hex)],
-            expectedResponseBytes: Int(min(range.count, 64 << 20)))
+            expectedResponseBytes: Int(min(range.upperBound - range.lowerBound, 64 << 20)))
         let response = try await send(request, operation: .read, action: "GetObject", key: key, accepting: [416])
         if response.status == 416 {
             // Past the end, or any range of an empty object: only the latter is a valid read.
