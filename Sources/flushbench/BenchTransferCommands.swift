@@ -16,6 +16,9 @@ struct TransferBenchOptions: ParsableArguments {
     @Option(help: "Files (transfers) in flight for every tool.")
     var parallel = 8
 
+    @Option(help: "Files in flight for flushbench only (default: --parallel); for tuning.")
+    var flushbenchParallel: Int?
+
     @Option(name: .customLong("part-mib"), help: "flushbench's part (upload) or range (download) size in MiB, at least 5; a file up to this size is one request.")
     var partMiB = 16
 
@@ -49,6 +52,7 @@ struct TransferBenchOptions: ParsableArguments {
         options.fileSize = fileMiB << 20
         options.rounds = rounds
         options.parallel = parallel
+        options.flushbenchParallel = flushbenchParallel
         options.partSize = partMiB << 20
         options.partConcurrency = partConcurrency
         options.tools = toolList

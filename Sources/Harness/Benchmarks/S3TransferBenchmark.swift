@@ -29,6 +29,8 @@ public struct S3TransferBenchmark: Sendable {
         public var rounds: Int = 3
         /// Files (or transfers) in flight for every tool.
         public var parallel: Int = 8
+        /// Files in flight for flushbench, when it should differ from ``parallel`` (tuning).
+        public var flushbenchParallel: Int?
         /// Our part size (a file up to this size goes up with one PUT) or range size (download).
         public var partSize: Int = 16 << 20
         /// Our parts (or ranges) in flight per file.
@@ -213,7 +215,7 @@ public struct S3TransferBenchmark: Sendable {
         case "flushbench":
             return ChildProcess(options.flushbenchExecutable, [
                 "bench", "transfer-worker", "--direction", options.direction.rawValue, "--dir", local,
-                "--bucket", bucket, "--prefix", remotePrefix, "--files-in-flight", String(options.parallel),
+                "--bucket", bucket, "--prefix", remotePrefix, "--files-in-flight", String(options.flushbenchParallel ?? options.parallel),
                 "--part-size", String(options.partSize), "--part-concurrency", String(options.partConcurrency),
             ], environment: awsEnvironment)
         case "rclone":
