@@ -85,10 +85,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // jemalloc options compiled into the executable (large transfer buffers are reused).
+        .target(name: "CAllocatorConfig"),
         .executableTarget(
             name: "flushbench",
             dependencies: [
-                "Harness",
+                "Harness", "CAllocatorConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -19,11 +19,11 @@ struct TransferBenchOptions: ParsableArguments {
     @Option(help: "Files in flight for flushbench only (default: --parallel); for tuning.")
     var flushbenchParallel: Int?
 
-    @Option(name: .customLong("part-mib"), help: "flushbench's part (upload) or range (download) size in MiB, at least 5; a file up to this size is one request.")
-    var partMiB = 16
+    @Option(name: .customLong("part-mib"), help: "flushbench's part (upload, default 16) or range (download, default 8) size in MiB, at least 5; a file up to this size is one request.")
+    var partMiB: Int?
 
-    @Option(help: "flushbench's parts or ranges in flight per file.")
-    var partConcurrency = 4
+    @Option(help: "flushbench's parts (upload, default 4) or ranges (download, default 2) in flight per file.")
+    var partConcurrency: Int?
 
     @Option(help: "Comma-separated tools to run: flushbench, rclone, aws-cli, curl.")
     var tools = "flushbench,rclone,aws-cli,curl"
@@ -32,10 +32,10 @@ struct TransferBenchOptions: ParsableArguments {
     var out = "Results/runs"
 
     func validate() throws {
-        guard files > 0, fileMiB > 0, rounds > 0, parallel > 0, partConcurrency > 0 else {
+        guard files > 0, fileMiB > 0, rounds > 0, parallel > 0, (partConcurrency ?? 1) > 0 else {
             throw ValidationError("--files, --file-mib, --rounds, --parallel and --part-concurrency must be positive")
         }
-        guard partMiB >= 5 else { throw ValidationError("--part-mib must be at least 5 (S3's smallest part)") }
+        guard (partMiB ?? 5) >= 5 else { throw ValidationError("--part-mib must be at least 5 (S3's smallest part)") }
         let known: Set<String> = ["flushbench", "rclone", "aws-cli", "curl"]
         for tool in toolList where !known.contains(tool) {
             throw ValidationError("unknown tool '\(tool)' in --tools; choose from flushbench, rclone, aws-cli, curl")
@@ -53,8 +53,10 @@ struct TransferBenchOptions: ParsableArguments {
         options.rounds = rounds
         options.parallel = parallel
         options.flushbenchParallel = flushbenchParallel
-        options.partSize = partMiB << 20
-        options.partConcurrency = partConcurrency
+        // Downloads default to 8 MiB ranges, 2 per file: 16 ranges in flight keep the server busy
+        // while each buffer stays small.
+        options.partSize = (partMiB ?? (direction == .upload ? 16 : 8)) << 20
+        options.partConcurrency = partConcurrency ?? (direction == .upload ? 4 : 2)
         options.tools = toolList
         let report = try await S3TransferBenchmark(options: options).run { line in print(line) }
         print("")
