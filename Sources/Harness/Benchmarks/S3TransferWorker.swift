@@ -83,8 +83,12 @@ public struct S3TransferWorker: Sendable {
         return total
     }
 
-    /// Streams one file into a writer, one part-sized read at a time.
+    /// Uploads one file: straight from the file for ``S3Store``, otherwise through a writer one
+    /// part-sized read at a time.
     private func uploadFile(path: String, key: String, store: any ObjectStore) async throws -> UInt64 {
+        if let s3 = store as? S3Store {
+            return try await s3.upload(file: path, key: key, options: options).size
+        }
         let file = try await BlockingIO.run { try LocalFile.openForReading(path) }
         defer { file.close() }
         let size = try await BlockingIO.run { try file.size() }

@@ -1,4 +1,7 @@
 import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP request as the curl thread runs it: a plain `Sendable` value, like
 /// async-http-client's `HTTPClientRequest`.
@@ -11,8 +14,18 @@ struct HTTPRequest: Sendable {
     var headers: [(String, String)] = []
     /// The body to send (empty for none).
     var body: [UInt8] = []
+    /// A byte range of an open file to send as the body instead of ``body``: libcurl's thread
+    /// reads it with `pread` as it sends, so no copy of the file is held in memory.
+    var bodyFile: FileRange?
     /// Bytes the caller expects back, to size the response buffer once.
     var expectedResponseBytes: Int = 0
+}
+
+/// A byte range of an open file descriptor (kept open by the caller until the request ends).
+struct FileRange: Sendable {
+    var descriptor: Int32
+    var offset: UInt64
+    var length: Int
 }
 
 /// What came back: status, headers (names lower-cased) and body.
@@ -94,6 +107,7 @@ final class CurlTransfer {
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var sent = 0
+    private var bodyLength: Int { request.bodyFile?.length ?? request.body.count }
     var responseHeaders: [String: String] = [:]
     var responseBody: [UInt8] = []
     let completion: @Sendable (Result<HTTPResponse, TransportFailure>) -> Void
@@ -141,12 +155,12 @@ final class CurlTransfer {
             ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
         case "PUT":
             ccurl_easy_setopt_long(handle, CURLOPT_UPLOAD, 1)
-            ccurl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count))
+            ccurl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bodyLength))
             ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
             ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
         case "POST":
             ccurl_easy_setopt_long(handle, CURLOPT_POST, 1)
-            ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyLength))
             ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
             ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
         default:
@@ -167,8 +181,20 @@ final class CurlTransfer {
 
     /// Copies the next bytes of the body into libcurl's buffer.
     fileprivate func readBody(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
-        let count = min(capacity, request.body.count - sent)
+        let count = min(capacity, bodyLength - sent)
         guard count > 0 else { return 0 }
+        if let file = request.bodyFile {
+            // A page-cache read on the curl thread, as curl's own file uploads do.
+            var done = 0
+            while done < count {
+                let n = pread(file.descriptor, buffer + done, count - done, off_t(file.offset) + off_t(sent + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return CURL_READFUNC_ABORT_VALUE }
+                done += n
+            }
+            sent += count
+            return count
+        }
         request.body.withUnsafeBytes { bytes in
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + sent, byteCount: count)
         }
@@ -213,6 +239,9 @@ extension StringProtocol {
         return String(slice)
     }
 }
+
+/// `CURL_READFUNC_ABORT`: a macro Swift does not import.
+private let CURL_READFUNC_ABORT_VALUE = 0x1000_0000
 
 private func transfer(_ userdata: UnsafeMutableRawPointer?) -> CurlTransfer {
     Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()

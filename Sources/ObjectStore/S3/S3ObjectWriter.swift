@@ -190,10 +190,7 @@ final class S3ObjectWriter: ObjectWriter {
     }
 
     private func complete(uploadID: String, parts: [Part], size: UInt64) async throws(ObjectStoreError) -> ObjectInfo {
-        var combined = SHA256()
-        for part in parts { combined.update(data: part.sha256) }
-        let composite = Checksum(algorithm: "sha256-composite",
-                                 value: Data(combined.finalize()).base64EncodedString() + "-\(parts.count)")
+        let composite = S3Store.compositeChecksum(of: parts)
         try await store.completeMultipartUpload(key: key, uploadID: uploadID, parts: parts, expected: composite)
         return ObjectInfo(key: key, size: size, checksum: composite)
     }
