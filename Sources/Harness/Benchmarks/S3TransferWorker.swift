@@ -113,8 +113,12 @@ public struct S3TransferWorker: Sendable {
         return size
     }
 
-    /// Reads one object by ranges (up to ``WriteOptions/concurrency`` in flight) into a file.
+    /// Reads one object by ranges (up to ``WriteOptions/concurrency`` in flight) into a file:
+    /// written by libcurl's thread as it arrives for ``S3Store``, through memory otherwise.
     private func downloadObject(_ object: ObjectInfo, from store: any ObjectStore, to path: String) async throws -> UInt64 {
+        if let s3 = store as? S3Store {
+            return try await s3.download(key: object.key, to: path, size: object.size, options: options)
+        }
         let file = try await BlockingIO.run { try LocalFile.create(path) }
         defer { file.close() }
         let chunk = UInt64(max(options.partSize, 1 << 20))
