@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-download clean
+.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-download bench-sst clean
 
 all: build
 
@@ -45,6 +45,11 @@ bench-upload: setup-bench release
 bench-download: setup-bench release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench download --out Results/runs $(BENCH_ARGS)
+
+## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
+bench-sst: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench sst --out Results/runs
 
 clean:
 	rm -rf .build Results/runs

@@ -34,6 +34,11 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
             name: "CJemalloc",
             pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]
@@ -57,7 +62,7 @@ let package = Package(
             ]
         ),
         // Parquet and Puffin writers/readers; the SST producer protocol.
-        .target(name: "SSTFormat", dependencies: ["Platform"]),
+        .target(name: "SSTFormat", dependencies: ["Platform", "CZstd"]),
         // The local file cache and the write-through cache.
         .target(
             name: "WriteCache",
@@ -104,8 +109,8 @@ let package = Package(
             resources: [.copy("Resources/pyarrow_check.py")]
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
-        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "Platform"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Platform"], exclude: ["Fixtures"]),
+        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

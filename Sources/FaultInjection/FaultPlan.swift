@@ -21,7 +21,7 @@ public struct FaultPlan: Sendable, Hashable {
     let usesMaxCount: Bool
 
     /// A plan that injects nothing.
-    public static let empty = try! FaultPlan(seed: 0, rules: [])
+    public static let empty = FaultPlan(seed: 0, validatedRules: [])
 
     /// Creates a plan.
     ///
@@ -40,11 +40,17 @@ public struct FaultPlan: Sendable, Hashable {
                 throw error
             }
         }
+        self.init(seed: seed, validatedRules: rules)
+    }
+
+    private init(seed: UInt64, validatedRules rules: [FaultRule]) {
         self.seed = seed
         self.rules = rules
-        self.rulesByOperation = ObjectStoreError.Operation.allCases.map { operation in
-            rules.indices.filter { rules[$0].applies(to: operation) }
+        var byOperation = Array(repeating: [Int](), count: ObjectStoreError.Operation.allCases.count)
+        for operation in ObjectStoreError.Operation.allCases {
+            byOperation[FaultPlan.operationCode(operation)] = rules.indices.filter { rules[$0].applies(to: operation) }
         }
+        self.rulesByOperation = byOperation
         self.usesWindow = rules.contains { $0.window != nil }
         self.usesMaxCount = rules.contains { $0.maxCount != nil }
     }
@@ -159,6 +165,7 @@ public struct FaultPlan: Sendable, Hashable {
     }
 
     /// A stable number for each operation, part of every decision hash (never reordered).
+    @inline(__always)
     static func operationCode(_ operation: ObjectStoreError.Operation) -> Int {
         switch operation {
         case .write: 0

@@ -12,6 +12,10 @@ public import ObjectStore
 /// each key at most once, so a retry after it succeeds. They never count across keys: which
 /// key is the "third delete of the run" depends on which task ran first, and the same seed must
 /// inject the same faults under any scheduling. A rate across keys is `probability`.
+///
+/// `window` is the one selector that reads the clock: which operations fall inside it depends
+/// on how fast the run goes, so a windowed rule reproduces its faults only as exactly as the
+/// run reproduces its timing. The trace still records exactly what it hit.
 public struct FaultRule: Sendable, Hashable {
     /// The operations a rule applies to: one, or all (`"*"`).
     public enum OperationSelector: String, Sendable, Hashable, Codable, CaseIterable {

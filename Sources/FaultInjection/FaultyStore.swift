@@ -17,7 +17,9 @@ import Synchronization
 /// of injected latency in no real time. Operations that no rule can hit pass straight through:
 /// with an empty plan a write gets the inner store's own writer.
 ///
-/// How each kind acts on each operation is described on ``Fault``.
+/// How each kind acts on each operation is described on ``Fault``. The attempt counts are kept
+/// for every operation and key that some rule can hit (a few dozen bytes each), for the life of
+/// the store: one store per run.
 public final class FaultyStore: ObjectStore {
     /// Called when a `crash` fault hits, with its record. The default ends the process at once
     /// (``exitProcess``); tests inject one that records. If the handler returns, the operation
@@ -61,6 +63,8 @@ public final class FaultyStore: ObjectStore {
     }
 
     private let attempts = Mutex<[AttemptKey: AttemptState]>([:])
+    /// One bit per operation code that some rule can hit: the pass-through test reads only this.
+    private let affectedOperations: UInt8
 
     /// The inner store's kind: faults do not change what kind of store it is.
     public var kind: String { inner.kind }
@@ -90,11 +94,17 @@ public final class FaultyStore: ObjectStore {
         self.origin = runStart ?? timeSource.now()
         self.hangLimit = hangLimit
         self.crashHandler = crashHandler
+        var mask: UInt8 = 0
+        for operation in ObjectStoreError.Operation.allCases where plan.affects(operation) {
+            mask |= 1 << UInt8(FaultPlan.operationCode(operation))
+        }
+        self.affectedOperations = mask
     }
 
     // MARK: Operations
 
     public func makeWriter(key: String, options: WriteOptions) async throws(ObjectStoreError) -> any ObjectWriter {
+        if bypasses(.write) { return try await inner.makeWriter(key: key, options: options) }
         guard let started = begin(.write, key: key, offset: 0), !started.decision.isEmpty else {
             return try await inner.makeWriter(key: key, options: options)
         }
@@ -104,6 +114,7 @@ public final class FaultyStore: ObjectStore {
     }
 
     public func read(key: String, range: Range<UInt64>) async throws(ObjectStoreError) -> [UInt8] {
+        if bypasses(.read) { return try await inner.read(key: key, range: range) }
         guard let started = begin(.read, key: key, offset: range.lowerBound) else {
             return try await inner.read(key: key, range: range)
         }
@@ -127,12 +138,14 @@ public final class FaultyStore: ObjectStore {
     }
 
     public func stat(key: String) async throws(ObjectStoreError) -> ObjectInfo {
+        if bypasses(.stat) { return try await inner.stat(key: key) }
         guard let started = begin(.stat, key: key, offset: 0) else { return try await inner.stat(key: key) }
         try await applyBefore(started.decision, started.context(.stat, key: key, offset: nil))
         return try await inner.stat(key: key)
     }
 
     public func delete(key: String) async throws(ObjectStoreError) {
+        if bypasses(.delete) { return try await inner.delete(key: key) }
         guard let started = begin(.delete, key: key, offset: 0) else { return try await inner.delete(key: key) }
         let context = started.context(.delete, key: key, offset: nil)
         try await applyBefore(started.decision, context)
@@ -144,17 +157,45 @@ public final class FaultyStore: ObjectStore {
     }
 
     public func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo] {
+        if bypasses(.list) { return try await inner.list(prefix: prefix) }
         guard let started = begin(.list, key: prefix, offset: 0) else { return try await inner.list(prefix: prefix) }
         try await applyBefore(started.decision, started.context(.list, key: prefix, offset: nil))
         return try await inner.list(prefix: prefix)
     }
 
+    /// The inner store's incomplete uploads, and the uploads an injected failure left open
+    /// (a `partial` cut, or an `error`, `hang` or `crash` at close) that nobody aborted yet.
     public func incompleteUploads(prefix: String) async throws(ObjectStoreError) -> [IncompleteUpload] {
-        try await inner.incompleteUploads(prefix: prefix)
+        let own = leftOpen.withLock { $0.values.map(\.upload) }.filter { $0.key.hasPrefix(prefix) }
+        let inner = try await inner.incompleteUploads(prefix: prefix)
+        return (inner + own).sorted { ($0.key, $0.uploadID) < ($1.key, $1.uploadID) }
     }
 
+    /// Aborts an upload an injected failure left open, or forwards to the inner store.
+    ///
+    /// - Errors: the inner writer's abort failure, or the inner store's error.
     public func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError) {
+        if let entry = leftOpen.withLock({ $0.removeValue(forKey: upload.uploadID) }) {
+            await entry.writer.abort()
+            if let failure = entry.writer.abortFailure { throw failure }
+            return
+        }
         try await inner.abortIncompleteUpload(upload)
+    }
+
+    private struct LeftOpen {
+        var upload: IncompleteUpload
+        var writer: any ObjectWriter
+    }
+
+    private let leftOpen = Mutex<[String: LeftOpen]>([:])
+
+    func rememberIncompleteUpload(_ upload: IncompleteUpload, writer: any ObjectWriter) {
+        leftOpen.withLock { $0[upload.uploadID] = LeftOpen(upload: upload, writer: writer) }
+    }
+
+    func forgetIncompleteUpload(_ uploadID: String) {
+        _ = leftOpen.withLock { $0.removeValue(forKey: uploadID) }
     }
 
     /// The number of times `operation` on `key` (a read: at `offset`) has been attempted.
@@ -181,9 +222,15 @@ public final class FaultyStore: ObjectStore {
         }
     }
 
+    /// Whether no rule can hit `operation`: the whole cost of the layer for such an operation.
+    @inline(__always)
+    private func bypasses(_ operation: ObjectStoreError.Operation) -> Bool {
+        affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) == 0
+    }
+
     /// Counts the attempt and decides its faults; `nil` when no rule can hit `operation`.
     private func begin(_ operation: ObjectStoreError.Operation, key: String, offset: UInt64) -> Started? {
-        guard plan.affects(operation) else { return nil }
+        guard affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) != 0 else { return nil }
         let elapsed = plan.usesWindow ? timeSource.now() - origin : .zero
         let plan = self.plan
         return attempts.withLock { table in

@@ -10,6 +10,9 @@ import Synchronization
 /// forwards the prefix, drops the rest and acknowledges the whole. A cut given as a fraction
 /// needs the object's size: taken from `WriteOptions.expectedSize`, or, when that is unknown,
 /// the chunks are held until `close()` and cut there.
+///
+/// An upload that an injected failure left open is listed by the store's
+/// ``FaultyStore/incompleteUploads(prefix:)`` until it is aborted.
 final class FaultyWriter: ObjectWriter {
     private enum Mode {
         /// Forward everything.
@@ -125,10 +128,13 @@ final class FaultyWriter: ObjectWriter {
         switch outcome.fault {
         case .error(let error):
             store.record(context, outcome.rule, .error, detail: error.code.rawValue)
+            leaveOpen()
             throw error.storeError(.write, key: key, rule: outcome.rule, what: "the store answered \(error.code) to the upload")
         case .hang(let limit):
+            leaveOpen()
             try await store.hang(limit, rule: outcome.rule, context)
         case .crash:
+            leaveOpen()
             try store.crash(rule: outcome.rule, context)
         case .torn:
             let info = try await finish()
@@ -153,7 +159,18 @@ final class FaultyWriter: ObjectWriter {
             return !state.finished
         }
         if wasOpen { recordPacing() }
+        store.forgetIncompleteUpload(uploadID)
         await inner.abort()
+    }
+
+    /// The id under which a failed upload of this writer is listed as incomplete.
+    var uploadID: String { "fault:\(context.attempt):\(key)" }
+
+    /// Lists the upload as incomplete: an injected failure left it open, as an S3 multipart
+    /// upload stays until somebody aborts it (this writer's `abort()`, or the store's
+    /// `abortIncompleteUpload`).
+    private func leaveOpen() {
+        store.rememberIncompleteUpload(IncompleteUpload(key: key, uploadID: uploadID), writer: self)
     }
 
     /// Closes the inner writer.
@@ -169,6 +186,7 @@ final class FaultyWriter: ObjectWriter {
                                        what: "the connection broke after \(forwarded) bytes of the upload were sent")
         store.record(context, rule, .partial, bytes: forwarded, detail: "cut after \(forwarded) bytes (\(received) written)")
         state.withLock { $0.failure = failure }
+        leaveOpen()
         return failure
     }
 

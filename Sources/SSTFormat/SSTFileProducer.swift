@@ -8,12 +8,16 @@ public struct SSTWriteOptions: Sendable, Equatable {
     public var bloomFalsePositiveRate: Double
     /// Approximate bytes of values per data page.
     public var targetPageBytes: Int
+    /// Page compression of the data file.
+    public var compression: ParquetCompression
 
-    public init(rowGroupSize: Int = 102_400, index: Bool = true, bloomFalsePositiveRate: Double = 0.01, targetPageBytes: Int = 1 << 20) {
+    public init(rowGroupSize: Int = 102_400, index: Bool = true, bloomFalsePositiveRate: Double = 0.01, targetPageBytes: Int = 1 << 20,
+                compression: ParquetCompression = .uncompressed) {
         self.rowGroupSize = rowGroupSize
         self.index = index
         self.bloomFalsePositiveRate = bloomFalsePositiveRate
         self.targetPageBytes = targetPageBytes
+        self.compression = compression
     }
 }
 
@@ -51,7 +55,7 @@ public struct SSTFileProducer: SSTProducer {
         var writer = try ParquetWriter(
             schema: generator.schema, sink: data,
             options: ParquetWriterOptions(rowGroupSize: options.rowGroupSize, targetPageBytes: options.targetPageBytes,
-                                          keyValueMetadata: [Self.regionMetadataKey: regionMetadata]))
+                                          keyValueMetadata: [Self.regionMetadataKey: regionMetadata], compression: options.compression))
         var seen = spec.tags.map { Array(repeating: false, count: $0.cardinality) }
         var start = 0
         while start < spec.rows {

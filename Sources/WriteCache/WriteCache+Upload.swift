@@ -88,6 +88,9 @@ extension WriteCache {
             acknowledged = try await writer.close()
         } catch {
             metrics.addBytes { $0.wastedOnFailedAttempts += sent }
+            // A failed close can leave the upload open (S3: a multipart upload whose completion
+            // failed); abort it, or record it as an orphan if that fails too.
+            await abort(writer, remote: remote)
             throw storeFailure("complete the upload of \(key) to '\(remote)'", key, error)
         }
         do {

@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
                         progress: { progress.update($0) }))
                     progress.finish()
                     let name = repetitions > 1 ? "\(scenario.name)-run\(round)" : scenario.name
-                    let path = try ResultWriter.write(result, name: name, to: directory)
+                    let path = try await ResultWriter.write(result, name: name, to: directory)
                     let failed = result.checks.filter { !$0.passed }.map { "\($0.name): \($0.detail)" }
                         + result.expectations.filter { !$0.passed }.map { "\($0.name): expected \($0.expected), got \($0.actual)" }
                     progress.line("    \(result.passed ? "PASS" : "FAIL") in \(String(format: "%.1f", result.durationSeconds)) s: "
@@ -79,8 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         if !results.isEmpty {
             let summary = "# flushbench run \(stamp)\n\n" + ResultWriter.summaryTable(results) + "\n\n"
                 + results.map(ResultWriter.markdown).joined(separator: "\n\n") + "\n"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try summary.write(toFile: directory + "/summary.md", atomically: true, encoding: .utf8)
+            try await ResultWriter.writeFile(Data(summary.utf8), to: directory + "/summary.md")
             print("")
             print(ResultWriter.summaryTable(results))
             print("")

@@ -69,8 +69,10 @@ struct FaultyStoreKindTests {
             let error = await storeError { try await writer.close() }
             #expect(error?.code == .internalError && error?.isTransient == true)
             #expect(try await openUploads(of: inner) == 1)
+            #expect(try await store.incompleteUploads(prefix: "r1/").map(\.key) == ["r1/a.parquet"])
             await writer.abort()
             #expect(try await openUploads(of: inner) == 0)
+            #expect(try await store.incompleteUploads(prefix: "").isEmpty)
             #expect(await storeError { try await inner.stat(key: "r1/a.parquet") }?.code == .notFound)
         }
     }
@@ -99,6 +101,23 @@ struct FaultyStoreKindTests {
             let records = store.trace.records()
             #expect(records.count == 1)
             #expect(records.first?.kind == .partial && records.first?.bytesAffected == 1500)
+        }
+    }
+
+    @Test("an upload left open by a partial cut is listed as incomplete until the store aborts it", arguments: BackingStore.allCases)
+    func partialUploadIsIncompleteUntilAborted(backing: BackingStore) async throws {
+        try await withBackingStore(backing) { inner in
+            let store = try faultyStore(over: inner, #"[{"op": "write", "kind": "partial", "afterBytes": 10}]"#)
+            let writer = try await store.makeWriter(key: "r1/a", options: WriteOptions())
+            #expect(await storeError { try await writer.write(pattern(100)) }?.code == .connection)
+            let incomplete = try await store.incompleteUploads(prefix: "r1/")
+            #expect(incomplete.map(\.key) == ["r1/a"])
+            #expect(try await store.incompleteUploads(prefix: "r2/").isEmpty)
+            try await store.abortIncompleteUpload(try #require(incomplete.first))
+            #expect(try await store.incompleteUploads(prefix: "").isEmpty)
+            #expect(try await openUploads(of: inner) == 0)
+            await writer.abort()
+            #expect(try await openUploads(of: inner) == 0)
         }
     }
 

@@ -36,7 +36,7 @@ struct RunResultContractTests {
         #expect(Set(object.keys) == ["key", "bytes", "checksum", "rows"])
         #expect(result.faults.injected > 0)
         // The document reads back.
-        let path = try ResultWriter.write(result, name: "contract", to: try LocalTemporary.directory())
+        let path = try await ResultWriter.write(result, name: "contract", to: try LocalTemporary.directory())
         #expect(try ResultWriter.read(path).scenario == result.scenario)
     }
 

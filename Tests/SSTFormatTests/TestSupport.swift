@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import SSTFormat
 import Testing
 
@@ -55,7 +56,13 @@ struct PyarrowReport: Decodable {
 }
 
 /// Runs the pyarrow checker on `parquet`, comparing it with the raw columns in `rawDirectory`.
-func runPyarrowCheck(parquet: String, rawDirectory: String) throws -> PyarrowReport {
+///
+/// The child is waited for on the blocking-I/O pool, never on a cooperative thread.
+func runPyarrowCheck(parquet: String, rawDirectory: String) async throws -> PyarrowReport {
+    try await BlockingIO.run { try runPyarrowCheckBlocking(parquet: parquet, rawDirectory: rawDirectory) }
+}
+
+private func runPyarrowCheckBlocking(parquet: String, rawDirectory: String) throws -> PyarrowReport {
     guard let script = Bundle.module.path(forResource: "pyarrow_check", ofType: "py") else {
         throw CheckerError(message: "pyarrow_check.py is missing from the test bundle")
     }
@@ -81,19 +88,35 @@ struct CheckerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// Exports `generator`'s whole flush as raw columns for the checker.
+///
+/// The rows are generated on the blocking-I/O pool: a million rows take a while in a debug
+/// build, and the cooperative threads stay free for the other targets' timing tests.
+func exportRaw(_ generator: FlushDataGenerator, to directory: String) async throws {
+    let batch = try await BlockingIO.run { generator.batch(0..<generator.spec.rows) }
+    try await batch.exportRawColumns(schema: generator.schema, to: directory)
+}
+
 /// Writes `generator`'s rows with a ``ParquetWriter`` (one batch per row group) into `path`.
-func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: String,
-                  metadata: [String: String] = [:]) async throws -> (ParquetFileMetadata, FileByteSink) {
+func writeParquet(_ generator: FlushDataGenerator, rowGroupSize: Int, path: String, metadata: [String: String] = [:],
+                  compression: ParquetCompression = .uncompressed) async throws -> (ParquetFileMetadata, FileByteSink) {
     let sink = FileByteSink(path: path)
     var writer = try ParquetWriter(schema: generator.schema, sink: sink,
-                                   options: ParquetWriterOptions(rowGroupSize: rowGroupSize, keyValueMetadata: metadata))
+                                   options: ParquetWriterOptions(rowGroupSize: rowGroupSize, keyValueMetadata: metadata, compression: compression))
     var start = 0
     while start < generator.spec.rows {
         let end = min(generator.spec.rows, start + rowGroupSize)
-        try await writer.write(generator.batch(start..<end))
+        let range = start..<end
+        try await writer.write(try await BlockingIO.run { generator.batch(range) })
         start = end
     }
     let result = try await writer.finish()
     sink.close()
     return (result, sink)
 }
+
+/// Every SSTFormat suite, one test at a time: the tests encode millions of values and start
+/// Python processes, and running them side by side would take both cooperative threads of a
+/// two-core machine from the other targets' timing-sensitive tests.
+@Suite("SSTFormat", .serialized)
+struct SSTFormatSuite {}

@@ -1,4 +1,5 @@
 public import Foundation
+import Platform
 
 /// Writes run results: one JSON document per run and a Markdown summary of them all.
 public enum ResultWriter {
@@ -11,11 +12,20 @@ public enum ResultWriter {
 
     /// Writes `result` as `directory/<name>.json` and returns the path.
     @discardableResult
-    public static func write(_ result: RunResult, name: String, to directory: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    public static func write(_ result: RunResult, name: String, to directory: String) async throws -> String {
+        let data = try encoder().encode(result)
         let path = "\(directory)/\(name).json"
-        try encoder().encode(result).write(to: URL(fileURLWithPath: path))
+        try await writeFile(data, to: path)
         return path
+    }
+
+    /// Writes `data` to `path` (creating its directory) on the blocking-I/O pool.
+    public static func writeFile(_ data: Data, to path: String) async throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try await BlockingIO.run {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: path))
+        }
     }
 
     /// Reads a result document.

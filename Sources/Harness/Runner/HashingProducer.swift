@@ -25,8 +25,6 @@ final class FileDigests: Sendable {
     }
 
     private let state = Mutex<(data: Digest?, index: Digest?)>((nil, nil))
-    /// Bytes the producer wrote so far, successful or not (for the `encoded` counter).
-    let written = Mutex<UInt64>(0)
 
     func set(data: Digest, index: Digest) {
         state.withLock { $0 = (data, index) }

@@ -23,8 +23,18 @@ struct RunChecks {
 
     func run() async -> Outcome {
         var outcome = Outcome()
-        checkTemporaryFiles(&outcome)
-        checkIndexMatchesDisk(&outcome)
+        // Directory listings block: take them on the blocking-I/O pool.
+        let directory = cache.fileCache.configuration.directory
+        let temporary = cache.fileCache.temporaryDirectory
+        let listing = try? await BlockingIO.run { () -> (temporary: [String], files: [String: UInt64]) in
+            var files: [String: UInt64] = [:]
+            for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
+                files[name] = try LocalFiles.status(directory + "/" + name)?.size ?? 0
+            }
+            return (try LocalFiles.listDirectory(temporary), files)
+        }
+        checkTemporaryFiles(&outcome, listing?.temporary ?? [])
+        checkIndexMatchesDisk(&outcome, listing?.files ?? [:])
         await checkRemote(&outcome)
         await checkIntegrity(&outcome)
         checkByteCounters(&outcome)
@@ -37,21 +47,15 @@ struct RunChecks {
     }
 
     /// 1. No file left in the cache's temp directory.
-    private func checkTemporaryFiles(_ outcome: inout Outcome) {
-        let left = (try? LocalFiles.listDirectory(cache.fileCache.temporaryDirectory)) ?? []
+    private func checkTemporaryFiles(_ outcome: inout Outcome, _ left: [String]) {
         outcome.leftoverFiles += left.count
         add(&outcome, "no-temp-files", left.isEmpty,
             left.isEmpty ? "the cache's temp directory is empty" : "\(left.count) file(s) left in \(cache.fileCache.temporaryDirectory): \(left.sorted().prefix(5).joined(separator: ", "))")
     }
 
     /// 2. The index equals the files on disk, and their total fits the capacity.
-    private func checkIndexMatchesDisk(_ outcome: inout Outcome) {
-        let directory = cache.fileCache.configuration.directory
+    private func checkIndexMatchesDisk(_ outcome: inout Outcome, _ onDisk: [String: UInt64]) {
         let index = cache.fileCache.snapshot()
-        var onDisk: [String: UInt64] = [:]
-        for name in (try? LocalFiles.listDirectory(directory)) ?? [] where name != "tmp" && name != "LOCK" {
-            onDisk[name] = (try? LocalFiles.status(directory + "/" + name))??.size ?? 0
-        }
         let indexed = Dictionary(uniqueKeysWithValues: index.map { ($0.key.fileName, $0.value) })
         let untracked = onDisk.keys.filter { indexed[$0] == nil }.sorted()
         let missing = indexed.keys.filter { onDisk[$0] == nil }.sorted()

@@ -11,7 +11,7 @@ extension ScenarioRunner {
     static func assemble(
         scenario: Scenario, seed: UInt64, startDate: Date, start: ContinuousClock.Instant, flushPhase: Duration,
         remote: RemoteStore, faulty: FaultyStore, cache: WriteCache, state: FlushWorkload.Record.State, reads: ReadCounts,
-        checks: RunChecks.Outcome, allChecks: [CheckResult], memory: MemoryReport
+        checks: RunChecks.Outcome, allChecks: [CheckResult], memory: MemoryReport, gitCommit: String?
     ) -> RunResult {
         let seconds = max(flushPhase.seconds, 0.000_001)
         let metrics = cache.metrics
@@ -47,7 +47,7 @@ extension ScenarioRunner {
             store: remote.description,
             startTime: ISO8601DateFormatter().string(from: startDate),
             durationSeconds: (ContinuousClock.now - start).seconds,
-            gitCommit: gitCommit(), machine: machine(), throughput: throughput, latency: latency,
+            gitCommit: gitCommit, machine: machine(), throughput: throughput, latency: latency,
             bytes: Bytes(encoded: state.encoded, writtenToCache: bytes.writtenToCache, uploaded: bytes.uploaded,
                          uploadedAcknowledged: bytes.uploadedAcknowledged, downloaded: bytes.downloaded,
                          deletedRemotely: bytes.deletedRemotely, deletedLocally: statistics.deletedBytes,
@@ -131,8 +131,8 @@ extension ScenarioRunner {
     }
 
     /// The commit of the working directory, if it is a git checkout.
-    static func gitCommit() -> String? {
-        let outcome = try? ChildProcess("git", ["rev-parse", "HEAD"]).runBlocking()
+    static func gitCommit() async -> String? {
+        let outcome = try? await ChildProcess("git", ["rev-parse", "HEAD"]).run()
         guard let outcome, outcome.status == 0 else { return nil }
         let commit = outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         return commit.isEmpty ? nil : commit

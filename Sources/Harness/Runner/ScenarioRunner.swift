@@ -111,7 +111,7 @@ public enum ScenarioRunner {
                                          : "stopped: the run exceeded its time limit of \(scenario.timeLimit)"), at: 0)
         let result = assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
                               remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
-                              checks: checks, allChecks: allChecks, memory: sampler.report())
+                              checks: checks, allChecks: allChecks, memory: sampler.report(), gitCommit: await gitCommit())
 
         // Remove what the run left on a remote that outlives it (an external S3 endpoint).
         if remote.server == nil, scenario.store.kind == .s3, let leftovers = try? await remote.store.list(prefix: prefix) {

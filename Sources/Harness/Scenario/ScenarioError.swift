@@ -1,3 +1,5 @@
+import FaultInjection
+
 /// One mistake in a scenario file: where (the JSON path) and what was expected.
 public struct ScenarioIssue: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// The JSON path, e.g. `faults[2].probability` (empty for the document itself).
@@ -104,13 +106,18 @@ struct ScenarioReader {
     }
 
     mutating func size(_ value: JSONValue, _ path: String, in range: ClosedRange<UInt64> = 0...UInt64.max) -> UInt64? {
-        let parsed: UInt64?
+        let bytes: UInt64
         switch value {
-        case .string(let text): parsed = Units.parseSize(text)
-        case .number(let number) where number >= 0 && number == number.rounded() && number < 1.8e19: parsed = UInt64(number)
-        default: parsed = nil
-        }
-        guard let bytes = parsed else {
+        case .string(let text):
+            switch Units.parseSize(text) {
+            case .success(let parsed): bytes = parsed
+            case .failure(let error):
+                report(path, "expected \(Units.sizeHelp), found \"\(text)\": \(error.reason)")
+                return nil
+            }
+        case .number(let number) where number >= 0 && number == number.rounded() && number < 1.8e19:
+            bytes = UInt64(number)
+        default:
             report(path, "expected \(Units.sizeHelp), found \(value.typeDescription)")
             return nil
         }
@@ -123,8 +130,15 @@ struct ScenarioReader {
     }
 
     mutating func duration(_ value: JSONValue, _ path: String, atLeast minimum: Duration = .zero) -> Duration? {
-        guard case .string(let text) = value, let duration = Units.parseDuration(text) else {
+        guard case .string(let text) = value else {
             report(path, "expected \(Units.durationHelp), found \(value.typeDescription)")
+            return nil
+        }
+        let duration: Duration
+        switch Units.parseDuration(text) {
+        case .success(let parsed): duration = parsed
+        case .failure(let error):
+            report(path, "expected \(Units.durationHelp), found \"\(text)\": \(error.reason)")
             return nil
         }
         guard duration >= minimum else {

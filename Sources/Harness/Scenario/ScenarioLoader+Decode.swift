@@ -72,7 +72,7 @@ extension ScenarioLoader {
             if let value = fields.take("partSize") {
                 let minimum: UInt64 = store.kind == .s3 ? minS3PartSize : 1024
                 if let bytes = reader.size(value, fields.child("partSize"), in: minimum...(5 << 30)) { upload.partSize = bytes }
-                if store.kind == .s3, case .string(let text) = value, let bytes = Units.parseSize(text), bytes < minS3PartSize {
+                if store.kind == .s3, case .string(let text) = value, case .success(let bytes) = Units.parseSize(text), bytes < minS3PartSize {
                     reader.report(fields.child("partSize"), "S3 needs parts of at least 5 MiB (all but the last); found \(text)")
                 }
             }
@@ -104,7 +104,9 @@ extension ScenarioLoader {
             reader.finish(fields)
         }
 
+        let beforeWorkload = reader.issues.count
         let workload = decodeWorkload(&top, reader: &reader)
+        let workloadIsValid = reader.issues.count == beforeWorkload
 
         // faults
         var faults: [JSONValue] = []
@@ -119,7 +121,8 @@ extension ScenarioLoader {
             }
         }
 
-        let expect = decodeExpectations(&top, workload: workload, reader: &reader)
+        // Bounds that depend on the workload are checked only against a valid one.
+        let expect = decodeExpectations(&top, workload: workloadIsValid ? workload : nil, reader: &reader)
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,

@@ -5,8 +5,10 @@ extension FlushDataSpec {
     /// ``SSTFileProducer/regionMetadataKey`` (the shape of GreptimeDB's `RegionMetadata`: column
     /// metadata with semantic types and ids, the primary key, the region id).
     public func regionMetadataJSON() -> String {
+        // The internal columns are not part of the region's user schema.
+        let internalNames: Set<String> = [Self.sequenceColumn, Self.opTypeColumn]
         var columns: [[String: Any]] = []
-        for (id, column) in schema.enumerated() {
+        for (id, column) in schema.enumerated() where !internalNames.contains(column.name) {
             let semantic: String
             if tags.contains(where: { $0.name == column.name }) {
                 semantic = "Tag"
@@ -30,10 +32,8 @@ extension FlushDataSpec {
                 "column_schema": ["name": column.name, "data_type": dataType, "is_nullable": column.nullable],
             ])
         }
-        // The internal columns are not part of the region's user schema.
-        let internalNames: Set<String> = [Self.sequenceColumn, Self.opTypeColumn]
         let document: [String: Any] = [
-            "column_metadatas": columns.filter { ($0["column_schema"] as? [String: Any])?["name"].map { !internalNames.contains("\($0)") } ?? true },
+            "column_metadatas": columns,
             "primary_key": Array(0..<tags.count),
             "region_id": regionID,
             "schema_version": 0,

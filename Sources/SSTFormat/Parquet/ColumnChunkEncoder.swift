@@ -1,13 +1,20 @@
-/// Encodes one column of one row group into a column chunk: an optional dictionary page, then
-/// data pages (v1) of at most ``targetPageBytes`` of values each, with the chunk's statistics.
+/// Encodes the columns of one row group into column chunks: an optional dictionary page, then
+/// data pages (v1) of at most ``targetPageBytes`` of values each, with each chunk's statistics.
 ///
-/// The encoder keeps its buffers between chunks (their capacity is reused), so encoding a row
-/// group allocates nothing per value and, after the first row group, almost nothing at all.
+/// Chunks are appended to ``rowGroup`` (one buffer, one write to the sink per row group). The
+/// encoder keeps its buffers between row groups (their capacity is reused), so encoding
+/// allocates nothing per value and, after the first row group, almost nothing at all.
 struct ColumnChunkEncoder {
-    /// The encoded chunk: page headers and pages, ready for the sink.
-    private(set) var chunk: [UInt8] = []
+    /// The encoded chunks of the current row group: page headers and pages, ready for the sink.
+    private(set) var rowGroup: [UInt8] = []
     /// Approximate bytes of values per data page.
     let targetPageBytes: Int
+    /// Page compression.
+    let compression: ParquetCompression
+    private let compressor: ZstdCompressor?
+    /// Bytes of the current chunk's headers and pages before compression.
+    private var uncompressedBytes = 0
+    private var compressed: [UInt8] = []
 
     private var page: [UInt8] = []
     private var header = ThriftCompactEncoder()
@@ -17,39 +24,59 @@ struct ColumnChunkEncoder {
     private var localIndices: [UInt32] = []
     private var usedEntries: [Int] = []
 
-    init(targetPageBytes: Int) {
+    init(targetPageBytes: Int, compression: ParquetCompression = .uncompressed) throws(SSTFormatError) {
         self.targetPageBytes = max(1024, targetPageBytes)
+        self.compression = compression
+        switch compression {
+        case .uncompressed: compressor = nil
+        case .zstd(let level): compressor = try ZstdCompressor(level: level)
+        }
     }
 
-    /// Encodes `rows` of `data` as `column`'s chunk starting at file offset `fileOffset`; the bytes
-    /// are in ``chunk`` afterwards.
-    mutating func encode(column: SSTColumn, data: SSTColumnData, rows: Range<Int>, fileOffset: Int64) -> ParquetColumnChunk {
-        chunk.removeAll(keepingCapacity: true)
+    /// The previous row group's buffer: the sink may still hold it for a moment after its write
+    /// returned, so row groups alternate between two buffers and each is reused, not reallocated.
+    private var spareRowGroup: [UInt8] = []
+
+    /// Empties ``rowGroup`` for the next row group, reserving `expectedBytes`.
+    mutating func beginRowGroup(expectedBytes: Int) {
+        swap(&rowGroup, &spareRowGroup)
+        rowGroup.removeAll(keepingCapacity: true)
+        rowGroup.reserveCapacity(expectedBytes)
+    }
+
+    /// Encodes `rows` of `data` as `column`'s chunk and appends it to ``rowGroup``;
+    /// `fileOffset` is the file offset of ``rowGroup``'s first byte.
+    ///
+    /// - Throws: ``SSTFormatError`` when compression fails.
+    mutating func encode(column: SSTColumn, data: SSTColumnData, rows: Range<Int>, fileOffset: Int64) throws(SSTFormatError) -> ParquetColumnChunk {
+        let base = rowGroup.count
+        uncompressedBytes = 0
+        let chunkOffset = fileOffset + Int64(base)
         // Definition levels exactly for nullable columns (all present when no flags were given).
         let validity = column.nullable ? (data.validity ?? Array(repeating: true, count: data.values.count)) : nil
         var dictionaryPageOffset: Int64?
-        var dataPageOffset = fileOffset
+        var dataPageOffset = chunkOffset
         let statistics: ParquetStatistics
         var encodings: [ParquetEncoding] = [.plain, .rle]
         switch data.values {
         case .strings(let strings):
             encodings.append(.rleDictionary)
-            dictionaryPageOffset = fileOffset
-            statistics = encodeDictionary(strings, validity: validity, rows: rows)
-            dataPageOffset = fileOffset + Int64(dictionaryPageLength)
+            dictionaryPageOffset = chunkOffset
+            statistics = try encodeDictionary(strings, validity: validity, rows: rows)
+            dataPageOffset = fileOffset + Int64(dictionaryPageEnd)
         case .int64(let values):
-            statistics = values.withUnsafeBufferPointer { all in
+            statistics = try values.withUnsafeBufferPointer { all throws(SSTFormatError) in
                 let slice = UnsafeBufferPointer(rebasing: all[rows])
-                return withValidity(validity, rows) { valid in
-                    writeFixedWidthPages(slice, validity: valid)
+                return try withValidity(validity, rows) { valid throws(SSTFormatError) in
+                    try writeFixedWidthPages(slice, validity: valid)
                     return Self.signedStatistics(slice, validity: valid)
                 }
             }
         case .uint64(let values):
-            statistics = values.withUnsafeBufferPointer { all in
+            statistics = try values.withUnsafeBufferPointer { all throws(SSTFormatError) in
                 let slice = UnsafeBufferPointer(rebasing: all[rows])
-                return withValidity(validity, rows) { valid in
-                    writeFixedWidthPages(slice, validity: valid)
+                return try withValidity(validity, rows) { valid throws(SSTFormatError) in
+                    try writeFixedWidthPages(slice, validity: valid)
                     return Self.unsignedStatistics(slice, validity: valid)
                 }
             }
@@ -58,34 +85,35 @@ struct ColumnChunkEncoder {
             widened.reserveCapacity(rows.count)
             for row in rows { widened.append(Int32(values[row])) }
             let scratch = widened
-            statistics = scratch.withUnsafeBufferPointer { slice in
-                withValidity(validity, rows) { valid in
-                    writeFixedWidthPages(slice, validity: valid)
+            statistics = try scratch.withUnsafeBufferPointer { slice throws(SSTFormatError) in
+                try withValidity(validity, rows) { valid throws(SSTFormatError) in
+                    try writeFixedWidthPages(slice, validity: valid)
                     return Self.unsignedStatistics(slice, validity: valid)
                 }
             }
         case .double(let values):
-            statistics = values.withUnsafeBufferPointer { all in
+            statistics = try values.withUnsafeBufferPointer { all throws(SSTFormatError) in
                 let slice = UnsafeBufferPointer(rebasing: all[rows])
-                return withValidity(validity, rows) { valid in
-                    writeFixedWidthPages(slice, validity: valid)
+                return try withValidity(validity, rows) { valid throws(SSTFormatError) in
+                    try writeFixedWidthPages(slice, validity: valid)
                     return Self.doubleStatistics(slice, validity: valid)
                 }
             }
         }
         return ParquetColumnChunk(
-            physicalType: column.kind.physicalType, encodings: encodings, path: [column.name],
-            numValues: Int64(rows.count), totalUncompressedSize: Int64(chunk.count),
-            totalCompressedSize: Int64(chunk.count), dataPageOffset: dataPageOffset,
+            physicalType: column.kind.physicalType, encodings: encodings, path: [column.name], codec: compression.codec,
+            numValues: Int64(rows.count), totalUncompressedSize: Int64(uncompressedBytes),
+            totalCompressedSize: Int64(rowGroup.count - base), dataPageOffset: dataPageOffset,
             dictionaryPageOffset: dictionaryPageOffset, statistics: statistics)
     }
 
-    private var dictionaryPageLength = 0
+    /// Where the last dictionary page ended in ``rowGroup``.
+    private var dictionaryPageEnd = 0
 
     // MARK: Pages
 
     /// Data pages of fixed-width values: `[levels] values`, non-null values only.
-    private mutating func writeFixedWidthPages<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>, validity: UnsafeBufferPointer<Bool>?) {
+    private mutating func writeFixedWidthPages<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>, validity: UnsafeBufferPointer<Bool>?) throws(SSTFormatError) {
         let width = MemoryLayout<T>.stride
         let rowsPerPage = max(1, targetPageBytes / width)
         var start = 0
@@ -97,24 +125,46 @@ struct ColumnChunkEncoder {
                 for row in start..<end where validity[row] {
                     withUnsafeBytes(of: values[row]) { page.append(contentsOf: $0) }
                 }
-                appendPage(count: end - start, encoding: .plain)
+                try appendPage(count: end - start, encoding: .plain)
+            } else if compressor != nil {
+                page.removeAll(keepingCapacity: true)
+                page.appendRaw(UnsafeBufferPointer(rebasing: values[start..<end]))
+                try appendPage(count: end - start, encoding: .plain)
             } else {
-                // Required columns: the page is the raw values, written straight into the chunk.
+                // Required, uncompressed: the page is the raw values, written straight into the chunk.
+                let size = (end - start) * width
                 header.reset()
-                ParquetPageHeader.dataPage(into: &header, size: (end - start) * width, values: end - start, encoding: .plain)
-                chunk.append(contentsOf: header.bytes)
-                chunk.appendRaw(UnsafeBufferPointer(rebasing: values[start..<end]))
+                ParquetPageHeader.dataPage(into: &header, size: size, storedSize: size, values: end - start, encoding: .plain)
+                rowGroup.append(contentsOf: header.bytes)
+                rowGroup.appendRaw(UnsafeBufferPointer(rebasing: values[start..<end]))
+                uncompressedBytes += header.bytes.count + size
             }
             start = end
         } while start < values.count
     }
 
-    /// Appends the page in ``page`` behind its header.
-    private mutating func appendPage(count: Int, encoding: ParquetEncoding) {
+    /// Appends the data page in ``page`` (compressed if so configured) behind its header.
+    private mutating func appendPage(count: Int, encoding: ParquetEncoding) throws(SSTFormatError) {
+        try appendPage { header, stored, size in
+            ParquetPageHeader.dataPage(into: &header, size: size, storedSize: stored, values: count, encoding: encoding)
+        }
+    }
+
+    /// Appends ``page``: compresses it if so configured, writes its header with `writeHeader`
+    /// (encoder, stored size, raw size), then the stored bytes.
+    private mutating func appendPage(_ writeHeader: (inout ThriftCompactEncoder, Int, Int) -> Void) throws(SSTFormatError) {
         header.reset()
-        ParquetPageHeader.dataPage(into: &header, size: page.count, values: count, encoding: encoding)
-        chunk.append(contentsOf: header.bytes)
-        chunk.append(contentsOf: page)
+        if let compressor {
+            try compressor.compress(page, into: &compressed)
+            writeHeader(&header, compressed.count, page.count)
+            rowGroup.append(contentsOf: header.bytes)
+            rowGroup.append(contentsOf: compressed)
+        } else {
+            writeHeader(&header, page.count, page.count)
+            rowGroup.append(contentsOf: header.bytes)
+            rowGroup.append(contentsOf: page)
+        }
+        uncompressedBytes += header.bytes.count + page.count
     }
 
     /// Definition levels (max level 1) of a page: a 4-byte length, then the RLE hybrid.
@@ -130,7 +180,7 @@ struct ColumnChunkEncoder {
     // MARK: Dictionary
 
     /// The dictionary page (the row group's used strings, PLAIN) and RLE_DICTIONARY data pages.
-    private mutating func encodeDictionary(_ strings: DictionaryStrings, validity: [Bool]?, rows: Range<Int>) -> ParquetStatistics {
+    private mutating func encodeDictionary(_ strings: DictionaryStrings, validity: [Bool]?, rows: Range<Int>) throws(SSTFormatError) -> ParquetStatistics {
         // Map the input's dictionary onto this row group's: the entries its rows use, in order
         // of first use. Runs of one tag (a sorted flush) skip the lookup.
         var map = localOf
@@ -187,11 +237,11 @@ struct ColumnChunkEncoder {
             if minimum.map({ value.lexicographicallyPrecedes($0) }) ?? true { minimum = value }
             if maximum.map({ $0.lexicographicallyPrecedes(value) }) ?? true { maximum = value }
         }
-        header.reset()
-        ParquetPageHeader.dictionaryPage(into: &header, size: page.count, values: usedEntries.count)
-        chunk.append(contentsOf: header.bytes)
-        chunk.append(contentsOf: page)
-        dictionaryPageLength = chunk.count
+        let entries = usedEntries.count
+        try appendPage { header, stored, size in
+            ParquetPageHeader.dictionaryPage(into: &header, size: size, storedSize: stored, values: entries)
+        }
+        dictionaryPageEnd = rowGroup.count
 
         // Data pages: indices of at most targetPageBytes / 4 rows each.
         let bitWidth = RLEHybridEncoder.bitWidth(forMax: UInt32(max(0, usedEntries.count - 1)))
@@ -213,7 +263,7 @@ struct ColumnChunkEncoder {
                 RLEHybridEncoder.encode(UnsafeBufferPointer(rebasing: all[first..<(first + present)]), bitWidth: bitWidth, into: &page)
             }
             consumed += present
-            appendPage(count: end - start, encoding: .rleDictionary)
+            try appendPage(count: end - start, encoding: .rleDictionary)
             start = end
         } while start < rows.upperBound
         return ParquetStatistics(nullCount: Int64(nulls), maxValue: maximum, minValue: minimum)
@@ -298,7 +348,10 @@ struct ColumnChunkEncoder {
 }
 
 /// Calls `body` with the validity of `rows`, or `nil` when the column has no nulls.
-private func withValidity<R>(_ validity: [Bool]?, _ rows: Range<Int>, _ body: (UnsafeBufferPointer<Bool>?) -> R) -> R {
-    guard let validity else { return body(nil) }
-    return validity.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[rows])) }
+private func withValidity<R>(_ validity: [Bool]?, _ rows: Range<Int>,
+                             _ body: (UnsafeBufferPointer<Bool>?) throws(SSTFormatError) -> R) throws(SSTFormatError) -> R {
+    guard let validity else { return try body(nil) }
+    return try validity.withUnsafeBufferPointer { (buffer) throws(SSTFormatError) -> R in
+        try body(UnsafeBufferPointer(rebasing: buffer[rows]))
+    }
 }

@@ -96,14 +96,18 @@ extension ParquetColumnChunk {
 }
 
 /// Page headers (`PageHeader`), written in front of every page.
+///
+/// Sizes are clamped to `Int32`: the writer rejects any column chunk over 2 GiB (and so any
+/// page over it) before its bytes reach the sink.
 enum ParquetPageHeader {
-    /// A data page (v1) header: `values` including nulls, the values' encoding, RLE levels.
-    static func dataPage(into e: inout ThriftCompactEncoder, size: Int, values: Int, encoding: ParquetEncoding) {
+    /// A data page (v1) header: `size` bytes before compression, `storedSize` after, `values`
+    /// including nulls, the values' encoding, RLE levels.
+    static func dataPage(into e: inout ThriftCompactEncoder, size: Int, storedSize: Int, values: Int, encoding: ParquetEncoding) {
         e.i32(1, 0)
-        e.i32(2, Int32(size))
-        e.i32(3, Int32(size))
+        e.i32(2, Int32(clamping: size))
+        e.i32(3, Int32(clamping: storedSize))
         e.structure(5) { e in
-            e.i32(1, Int32(values))
+            e.i32(1, Int32(clamping: values))
             e.i32(2, encoding.rawValue)
             e.i32(3, ParquetEncoding.rle.rawValue)
             e.i32(4, ParquetEncoding.rle.rawValue)
@@ -111,13 +115,13 @@ enum ParquetPageHeader {
         e.stop()
     }
 
-    /// A dictionary page header: `values` entries, PLAIN-encoded.
-    static func dictionaryPage(into e: inout ThriftCompactEncoder, size: Int, values: Int) {
+    /// A dictionary page header: sizes as for data pages, `values` entries, PLAIN-encoded.
+    static func dictionaryPage(into e: inout ThriftCompactEncoder, size: Int, storedSize: Int, values: Int) {
         e.i32(1, 2)
-        e.i32(2, Int32(size))
-        e.i32(3, Int32(size))
+        e.i32(2, Int32(clamping: size))
+        e.i32(3, Int32(clamping: storedSize))
         e.structure(7) { e in
-            e.i32(1, Int32(values))
+            e.i32(1, Int32(clamping: values))
             e.i32(2, ParquetEncoding.plain.rawValue)
             e.bool(3, false)
         }

@@ -109,6 +109,7 @@ public struct ParquetStatistics: Sendable, Equatable {
 
 /// Where one column's pages of a row group lie and what they hold (`ColumnMetaData`).
 public struct ParquetColumnChunk: Sendable, Equatable {
+    /// The column's physical type.
     public var physicalType: ParquetPhysicalType
     /// Every encoding used by the chunk's pages (levels included).
     public var encodings: [ParquetEncoding]
@@ -126,6 +127,7 @@ public struct ParquetColumnChunk: Sendable, Equatable {
     public var dataPageOffset: Int64
     /// File offset of the dictionary page, if any.
     public var dictionaryPageOffset: Int64?
+    /// Bounds and counts of the chunk's values.
     public var statistics: ParquetStatistics?
 
     public init(physicalType: ParquetPhysicalType, encodings: [ParquetEncoding], path: [String], codec: Int32 = 0,
@@ -146,9 +148,11 @@ public struct ParquetColumnChunk: Sendable, Equatable {
 
 /// One row group: its column chunks and sizes (`RowGroup`).
 public struct ParquetRowGroup: Sendable, Equatable {
+    /// One chunk per leaf column, in schema order.
     public var columns: [ParquetColumnChunk]
     /// Uncompressed bytes of all the row group's column data.
     public var totalByteSize: Int64
+    /// Rows in the row group.
     public var numRows: Int64
     /// File offset of the row group's first page.
     public var fileOffset: Int64?
@@ -177,7 +181,9 @@ public struct ParquetFileMetadata: Sendable, Equatable {
     public var version: Int32
     /// The flattened schema tree, root first.
     public var schema: [ParquetSchemaElement]
+    /// Rows in the file.
     public var numRows: Int64
+    /// The row groups, in file order.
     public var rowGroups: [ParquetRowGroup]
     /// Key-value metadata in file order (the region metadata under `greptime:metadata`).
     public var keyValueMetadata: [(key: String, value: String?)]
@@ -208,6 +214,7 @@ public struct ParquetFileMetadata: Sendable, Equatable {
         schema.filter { $0.physicalType != nil }
     }
 
+    /// Field-by-field equality (key-value pairs compared in order).
     public static func == (lhs: ParquetFileMetadata, rhs: ParquetFileMetadata) -> Bool {
         lhs.version == rhs.version && lhs.schema == rhs.schema && lhs.numRows == rhs.numRows
             && lhs.rowGroups == rhs.rowGroups && lhs.createdBy == rhs.createdBy

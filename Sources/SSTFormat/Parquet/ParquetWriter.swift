@@ -8,23 +8,27 @@ public struct ParquetWriterOptions: Sendable, Equatable {
     public var keyValueMetadata: [String: String]
     /// The footer's `created_by`.
     public var createdBy: String
+    /// Page compression (uncompressed by default).
+    public var compression: ParquetCompression
 
     public init(rowGroupSize: Int = 102_400, targetPageBytes: Int = 1 << 20, keyValueMetadata: [String: String] = [:],
-                createdBy: String = "flushbench version 0.1.0 (build sst)") {
+                createdBy: String = "flushbench version 0.1.0 (build sst)", compression: ParquetCompression = .uncompressed) {
         self.rowGroupSize = rowGroupSize
         self.targetPageBytes = targetPageBytes
         self.keyValueMetadata = keyValueMetadata
         self.createdBy = createdBy
+        self.compression = compression
     }
 }
 
 /// Writes a Parquet file into a ``ByteSink`` one row group at a time.
 ///
-/// Each row group's column chunks are encoded and handed to the sink as soon as they are done,
-/// so memory is bounded by one row group (its input batch and one column chunk's bytes) however
+/// Each row group is encoded into one reusable buffer and handed to the sink as soon as it is
+/// done, so memory is bounded by one row group (its input batch and its encoded bytes) however
 /// large the file grows. Tags are dictionary-encoded (RLE_DICTIONARY, one dictionary per row
 /// group), numbers PLAIN, nullable columns carry definition levels, every chunk has statistics,
-/// and the footer is Thrift compact, written by ``finish()``. Pages are uncompressed.
+/// and the footer is Thrift compact, written by ``finish()``. Pages are uncompressed unless
+/// ``ParquetWriterOptions/compression`` asks for Zstandard.
 ///
 /// A writer is used by one task: call ``write(_:)`` for each batch in row order, then ``finish()``.
 public struct ParquetWriter {
@@ -44,7 +48,7 @@ public struct ParquetWriter {
     /// A writer of `schema` into `sink`.
     ///
     /// - Throws: ``SSTFormatError`` (`invalid_input`) when the schema is empty or a setting is out
-    ///   of range.
+    ///   of range (row-group size, zstd level).
     public init(schema: [SSTColumn], sink: any ByteSink, options: ParquetWriterOptions = ParquetWriterOptions()) throws(SSTFormatError) {
         guard !schema.isEmpty else {
             throw SSTFormatError(code: .invalidInput, operation: "create parquet writer", message: "the schema has no columns")
@@ -56,7 +60,7 @@ public struct ParquetWriter {
         self.schema = schema
         self.options = options
         self.sink = sink
-        self.encoder = ColumnChunkEncoder(targetPageBytes: options.targetPageBytes)
+        self.encoder = try ColumnChunkEncoder(targetPageBytes: options.targetPageBytes, compression: options.compression)
     }
 
     /// Rows written so far.
@@ -119,19 +123,22 @@ public struct ParquetWriter {
         let groupStart = offset
         var columns: [ParquetColumnChunk] = []
         columns.reserveCapacity(schema.count)
+        // Plain values take their width; a dictionary-encoded tag takes a few bytes per run.
+        let expected = schema.reduce(4096) { $0 + range.count * ($1.kind == .string ? 1 : 8) }
+        encoder.beginRowGroup(expectedBytes: expected)
         for (index, column) in schema.enumerated() {
-            let chunk = encoder.encode(column: column, data: batch.columns[index], rows: range, fileOffset: offset)
+            let chunk = try encoder.encode(column: column, data: batch.columns[index], rows: range, fileOffset: groupStart)
             guard chunk.totalCompressedSize <= Int64(Int32.max) else {
                 throw SSTFormatError(code: .limitExceeded, operation: "write parquet row group",
                                      message: "column '\(column.name)' has a chunk of \(chunk.totalCompressedSize) bytes; use smaller row groups")
             }
             columns.append(chunk)
-            try await emit(encoder.chunk)
         }
+        try await emit(encoder.rowGroup)
         let size = offset - groupStart
         rowGroups.append(ParquetRowGroup(
             columns: columns, totalByteSize: size, numRows: Int64(range.count), fileOffset: groupStart,
-            totalCompressedSize: size, ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
+            totalCompressedSize: size, ordinal: Int16(exactly: rowGroups.count)))
         rows += Int64(range.count)
     }
 

@@ -39,6 +39,7 @@ public struct PuffinBlobMetadata: Sendable, Codable, Equatable {
 
 /// A Puffin file's footer payload (`FileMetadata` of the spec): its blobs and properties.
 public struct PuffinFileMetadata: Sendable, Codable, Equatable {
+    /// The blobs, in file order.
     public var blobs: [PuffinBlobMetadata]
     /// Free-form properties of the file (`created-by`).
     public var properties: [String: String]?

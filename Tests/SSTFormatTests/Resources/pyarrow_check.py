@@ -32,6 +32,11 @@ def load_expected(raw_dir):
                 pos += 4 + n
             indices = np.fromfile(base + ".indices", dtype="<u4")
             arr = pa.array(values, pa.string()).take(pa.array(indices, pa.uint32()))
+            try:
+                valid = np.fromfile(base + ".valid", dtype="u1") != 0
+                arr = pc.if_else(pa.array(valid), arr, pa.scalar(None, pa.string()))
+            except FileNotFoundError:
+                pass
         else:
             dtype = {"timestampMillis": "<i8", "int64": "<i8", "uint64": "<u8", "uint8": "u1", "double": "<f8"}[kind]
             values = np.fromfile(base + ".values", dtype=dtype)
