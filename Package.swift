@@ -90,12 +90,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // jemalloc options compiled into the executable (large transfer buffers are reused).
-        .target(name: "CAllocatorConfig"),
         .executableTarget(
             name: "flushbench",
             dependencies: [
-                "Harness", "CAllocatorConfig",
+                "Harness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
