@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
 
 all: build
 
@@ -39,7 +39,12 @@ bench-cache: release
 ## bench-upload: S3Store beside rclone, aws-cli and curl uploading 32 x 16 MiB to SeaweedFS
 bench-upload: setup-bench release
 	@mkdir -p Results/runs
-	$(RELEASE_BIN) bench upload --out Results/runs $(BENCH_UPLOAD_ARGS)
+	$(RELEASE_BIN) bench upload --out Results/runs $(BENCH_ARGS)
+
+## bench-download: the same, downloading 32 x 16 MiB from SeaweedFS
+bench-download: setup-bench release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench download --out Results/runs $(BENCH_ARGS)
 
 ## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
 bench-sst: release

@@ -100,7 +100,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform", "WriteCache", "SSTFormat"]),
         .testTarget(
             name: "SSTFormatTests",
             dependencies: ["SSTFormat", "Platform"],

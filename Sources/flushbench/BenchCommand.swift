@@ -5,7 +5,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure flushbench beside the reference tools on the same work, machine and run.",
-        subcommands: [BenchCacheCommand.self, BenchUploadCommand.self, BenchUploadWorkerCommand.self,
+        subcommands: [BenchCacheCommand.self, BenchUploadCommand.self, BenchDownloadCommand.self, BenchTransferWorkerCommand.self,
                       BenchSSTCommand.self, BenchSSTWorkerCommand.self, FaultsOverheadCommand.self]
     )
 }

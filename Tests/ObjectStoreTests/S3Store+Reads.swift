@@ -14,6 +14,7 @@ struct S3StoreReadTests {
         #expect(try await store.read(key: "r.bin", range: 100..<356) == Array(bytes[100..<356]))
         #expect(try await store.read(key: "r.bin", range: 990..<5000) == Array(bytes[990...]))
         #expect(try await store.read(key: "r.bin", range: 500..<500) == [])
+        #expect(try await store.read(key: "r.bin", range: 0..<UInt64.max) == bytes)
         let error = await #expect(throws: ObjectStoreError.self) {
             try await store.read(key: "r.bin", range: 1000..<1001)
         }

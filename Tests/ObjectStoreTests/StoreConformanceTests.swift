@@ -9,6 +9,8 @@ func makeStore(_ kind: String) async throws -> (store: any ObjectStore, cleanup:
     case "fs":
         let root = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-store-test")
         return (try await FileSystemStore.open(root: root), { try? LocalFiles.removeTree(root) })
+    case "s3":
+        return (try await SharedSeaweedFS.store(for: "conformance"), {})
     default:
         return (MemoryStore(), {})
     }
@@ -18,9 +20,9 @@ func bytes(_ count: Int, seed: Int = 1) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 17 &+ seed) }
 }
 
-@Suite("ObjectStore behaviour shared by the memory and file-system stores")
+@Suite("ObjectStore behaviour shared by the memory, file-system and S3 stores")
 struct StoreConformanceTests {
-    @Test("objects round-trip whole, from 0 bytes to several chunks", arguments: ["memory", "fs"])
+    @Test("objects round-trip whole, from 0 bytes to several chunks", arguments: ["memory", "fs", "s3"])
     func roundTrip(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -40,7 +42,7 @@ struct StoreConformanceTests {
         }
     }
 
-    @Test("ranged reads honour their edges and cut at the end", arguments: ["memory", "fs"])
+    @Test("ranged reads honour their edges and cut at the end", arguments: ["memory", "fs", "s3"])
     func rangedReads(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -55,7 +57,7 @@ struct StoreConformanceTests {
         } throws: { ($0 as? ObjectStoreError)?.code == .invalidRange }
     }
 
-    @Test("nothing is visible before close, and abort discards everything", arguments: ["memory", "fs"])
+    @Test("nothing is visible before close, and abort discards everything", arguments: ["memory", "fs", "s3"])
     func abortDiscards(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -71,7 +73,7 @@ struct StoreConformanceTests {
         }
     }
 
-    @Test("list returns the keys under a prefix, sorted; delete is idempotent", arguments: ["memory", "fs"])
+    @Test("list returns the keys under a prefix, sorted; delete is idempotent", arguments: ["memory", "fs", "s3"])
     func listAndDelete(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -89,7 +91,7 @@ struct StoreConformanceTests {
     }
 
     @Test("keys that could escape the root are rejected with a clear error",
-          arguments: ["memory", "fs"], ["../etc/passwd", "/abs", "a/../../b", "a//b", "a/./b", "nul\u{0}byte", "", "trailing/"])
+          arguments: ["memory", "fs", "s3"], ["../etc/passwd", "/abs", "a/../../b", "a//b", "a/./b", "nul\u{0}byte", "", "trailing/"])
     func escapingKeysAreRejected(kind: String, key: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }

@@ -1,4 +1,7 @@
 import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP request as the curl thread runs it: a plain `Sendable` value, like
 /// async-http-client's `HTTPClientRequest`.
@@ -11,8 +14,21 @@ struct HTTPRequest: Sendable {
     var headers: [(String, String)] = []
     /// The body to send (empty for none).
     var body: [UInt8] = []
+    /// A byte range of an open file to send as the body instead of ``body``: libcurl's thread
+    /// reads it with `pread` as it sends, so no copy of the file is held in memory.
+    var bodyFile: FileRange?
+    /// Where a successful (2xx) response body goes instead of memory: written with `pwrite` on
+    /// libcurl's thread as it arrives, at most `length` bytes from `offset`.
+    var responseFile: FileRange?
     /// Bytes the caller expects back, to size the response buffer once.
     var expectedResponseBytes: Int = 0
+}
+
+/// A byte range of an open file descriptor (kept open by the caller until the request ends).
+struct FileRange: Sendable {
+    var descriptor: Int32
+    var offset: UInt64
+    var length: Int
 }
 
 /// What came back: status, headers (names lower-cased) and body.
@@ -20,6 +36,8 @@ struct HTTPResponse: Sendable {
     var status: Int
     var headers: [String: String]
     var body: [UInt8]
+    /// Bytes written to the request's ``HTTPRequest/responseFile`` instead of ``body``.
+    var bytesWrittenToFile = 0
 
     /// The header `name` (lower-case), if present.
     func header(_ name: String) -> String? { headers[name] }
@@ -30,6 +48,8 @@ struct TransportFailure: Error, Sendable, CustomStringConvertible {
     /// What happened, in the terms of ``ObjectStoreError/Code``.
     enum Kind: Sendable {
         case connection, timeout, cancelled, other
+        /// A local file could not take the response (or the response did not fit it).
+        case local
     }
 
     var kind: Kind
@@ -94,8 +114,15 @@ final class CurlTransfer {
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var sent = 0
+    private var bodyLength: Int { request.bodyFile?.length ?? request.body.count }
     var responseHeaders: [String: String] = [:]
     var responseBody: [UInt8] = []
+    /// Bytes of the body written to ``HTTPRequest/responseFile``.
+    private(set) var receivedIntoFile = 0
+    /// Whether this response's body goes to the file (decided at its first byte).
+    private var bodyToFile: Bool?
+    /// Why writing the body to the file failed, if it did.
+    private var localFailure: String?
     let completion: @Sendable (Result<HTTPResponse, TransportFailure>) -> Void
 
     init?(request: HTTPRequest, userPassword: String, signing: String, limits: TransferLimits,
@@ -141,12 +168,12 @@ final class CurlTransfer {
             ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
         case "PUT":
             ccurl_easy_setopt_long(handle, CURLOPT_UPLOAD, 1)
-            ccurl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count))
+            ccurl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bodyLength))
             ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
             ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
         case "POST":
             ccurl_easy_setopt_long(handle, CURLOPT_POST, 1)
-            ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyLength))
             ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
             ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
         default:
@@ -167,8 +194,20 @@ final class CurlTransfer {
 
     /// Copies the next bytes of the body into libcurl's buffer.
     fileprivate func readBody(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
-        let count = min(capacity, request.body.count - sent)
+        let count = min(capacity, bodyLength - sent)
         guard count > 0 else { return 0 }
+        if let file = request.bodyFile {
+            // A page-cache read on the curl thread, as curl's own file uploads do.
+            var done = 0
+            while done < count {
+                let n = pread(file.descriptor, buffer + done, count - done, off_t(file.offset) + off_t(sent + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return CURL_READFUNC_ABORT_VALUE }
+                done += n
+            }
+            sent += count
+            return count
+        }
         request.body.withUnsafeBytes { bytes in
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + sent, byteCount: count)
         }
@@ -176,8 +215,43 @@ final class CurlTransfer {
         return count
     }
 
-    fileprivate func appendBody(_ buffer: UnsafePointer<CChar>, count: Int) {
-        responseBody.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: count))
+    /// Takes the next bytes of the body; returns false to abort the transfer.
+    fileprivate func appendBody(_ buffer: UnsafePointer<CChar>, count: Int) -> Bool {
+        guard let file = request.responseFile else {
+            responseBody.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: count))
+            return true
+        }
+        if bodyToFile == nil {
+            var status = 0
+            ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            // An error document stays in memory; a 200 is only right for a read from offset 0
+            // (the server ignored the range and sends the object from its start).
+            bodyToFile = status == 206 || (status == 200 && file.offset == 0)
+            if (200..<300).contains(status) && bodyToFile == false {
+                localFailure = "the server answered \(status) to a ranged read"
+                return false
+            }
+        }
+        guard bodyToFile == true else {
+            responseBody.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: count))
+            return true
+        }
+        guard receivedIntoFile + count <= file.length else {
+            localFailure = "the server sent more than the \(file.length) bytes requested"
+            return false
+        }
+        var done = 0
+        while done < count {
+            let n = pwrite(file.descriptor, buffer + done, count - done, off_t(file.offset) + off_t(receivedIntoFile + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                localFailure = "writing the local file failed: \(String(cString: strerror(errno)))"
+                return false
+            }
+            done += n
+        }
+        receivedIntoFile += count
+        return true
     }
 
     fileprivate func appendHeader(_ buffer: UnsafePointer<CChar>, count: Int) {
@@ -195,13 +269,17 @@ final class CurlTransfer {
 
     /// The response, once libcurl reported the transfer done.
     func finish(code: CURLcode) -> Result<HTTPResponse, TransportFailure> {
+        if let localFailure {
+            return .failure(TransportFailure(kind: .local, curlCode: Int(code.rawValue), detail: localFailure))
+        }
         guard code == CURLE_OK else {
             let text = curl_easy_strerror(code).map { String(cString: $0) } ?? "unknown"
             return .failure(TransportFailure(curlCode: code, detail: text))
         }
         var status = 0
         ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return .success(HTTPResponse(status: status, headers: responseHeaders, body: responseBody))
+        return .success(HTTPResponse(status: status, headers: responseHeaders, body: responseBody,
+                                     bytesWrittenToFile: receivedIntoFile))
     }
 }
 
@@ -214,6 +292,9 @@ extension StringProtocol {
     }
 }
 
+/// `CURL_READFUNC_ABORT`: a macro Swift does not import.
+private let CURL_READFUNC_ABORT_VALUE = 0x1000_0000
+
 private func transfer(_ userdata: UnsafeMutableRawPointer?) -> CurlTransfer {
     Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
 }
@@ -223,8 +304,7 @@ private func curlReadBody(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ 
 }
 
 private func curlWriteBody(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
-    transfer(userdata).appendBody(buffer, count: size * count)
-    return size * count
+    transfer(userdata).appendBody(buffer, count: size * count) ? size * count : 0
 }
 
 private func curlWriteHeader(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {

@@ -66,6 +66,7 @@ struct S3ErrorMapping: Sendable {
         case .timeout: (code, transient) = (.timeout, true)
         case .cancelled: (code, transient) = (.cancelled, false)
         case .other: (code, transient) = (.connection, true)
+        case .local: (code, transient) = (.io, false)
         }
         let what = failure.kind == .cancelled ? "was cancelled" : "failed: \(failure.detail)"
         let text = "\(action) \(target(key)) \(what)"

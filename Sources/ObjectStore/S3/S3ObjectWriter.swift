@@ -58,11 +58,22 @@ final class S3ObjectWriter: ObjectWriter {
             let full = state.withLock { state -> [UInt8]? in
                 let room = partSize - state.buffer.count
                 guard multipartAllowed, pending.count >= room else {
-                    if state.buffer.isEmpty && multipartAllowed { state.buffer.reserveCapacity(partSize) }
-                    state.buffer.append(contentsOf: pending)
+                    if state.buffer.isEmpty && pending.count == chunk.count {
+                        // Adopt the caller's array: no copy (a whole object in one chunk).
+                        state.buffer = chunk
+                    } else {
+                        if state.buffer.isEmpty && multipartAllowed { state.buffer.reserveCapacity(partSize) }
+                        state.buffer.append(contentsOf: pending)
+                    }
                     state.size += UInt64(pending.count)
                     pending = pending[pending.endIndex...]
                     return nil
+                }
+                if state.buffer.isEmpty && pending.count == chunk.count && room == chunk.count {
+                    // A chunk of exactly one part becomes the part without a copy.
+                    state.size += UInt64(room)
+                    pending = pending[pending.endIndex...]
+                    return chunk
                 }
                 if state.buffer.isEmpty { state.buffer.reserveCapacity(partSize) }
                 state.buffer.append(contentsOf: pending.prefix(room))
@@ -179,10 +190,7 @@ final class S3ObjectWriter: ObjectWriter {
     }
 
     private func complete(uploadID: String, parts: [Part], size: UInt64) async throws(ObjectStoreError) -> ObjectInfo {
-        var combined = SHA256()
-        for part in parts { combined.update(data: part.sha256) }
-        let composite = Checksum(algorithm: "sha256-composite",
-                                 value: Data(combined.finalize()).base64EncodedString() + "-\(parts.count)")
+        let composite = S3Store.compositeChecksum(of: parts)
         try await store.completeMultipartUpload(key: key, uploadID: uploadID, parts: parts, expected: composite)
         return ObjectInfo(key: key, size: size, checksum: composite)
     }

@@ -3,18 +3,26 @@ import Foundation
 
 /// The requests behind ``S3ObjectWriter``: single PUT and the multipart upload's steps.
 extension S3Store {
-    /// PUTs `bytes` as `key` with its SHA-256, which the server verifies.
+    /// The payload hash of object and part bodies. Their integrity is checked by the server
+    /// through `x-amz-checksum-sha256` instead; signing the payload too would make the server
+    /// hash every byte a second time.
+    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+
+    /// PUTs `bytes` (or, when `file` is given, that file range) as `key` with its SHA-256,
+    /// which the server verifies.
     ///
+    /// - Parameters:
+    ///   - sha256: the raw digest of the body when the caller has it (always for a file range).
     /// - Returns: the object's checksum (`sha256`), as `stat` will report it.
     /// - Errors: `badDigest` when the server's checksum differs from ours; any S3 error.
-    func putObject(key: String, bytes: [UInt8]) async throws(ObjectStoreError) -> Checksum {
-        let digest = SHA256.hash(data: bytes)
-        let checksum = Checksum(algorithm: "sha256", value: Data(digest).base64EncodedString())
+    func putObject(key: String, bytes: [UInt8], file: FileRange? = nil, sha256: Data? = nil) async throws(ObjectStoreError) -> Checksum {
+        let digest = sha256 ?? Data(SHA256.hash(data: bytes))
+        let checksum = Checksum(algorithm: "sha256", value: digest.base64EncodedString())
         let request = HTTPRequest(method: "PUT", url: url(forKey: key),
                                   headers: [("x-amz-checksum-sha256", checksum.value),
-                                            ("x-amz-content-sha256", digest.hexString),
+                                            ("x-amz-content-sha256", Self.unsignedPayload),
                                             ("Content-Type", "application/octet-stream")],
-                                  body: bytes)
+                                  body: bytes, bodyFile: file)
         let response = try await send(request, operation: .write, action: "PutObject", key: key)
         if let reported = Self.checksum(from: response), reported.value != checksum.value {
             throw ObjectStoreError(code: .badDigest, operation: .write, key: key,
@@ -40,14 +48,15 @@ extension S3Store {
     }
 
     /// Uploads part `number` of an upload, with its SHA-256 for the server to verify.
-    func uploadPart(key: String, uploadID: String, number: Int, bytes: [UInt8]) async throws(ObjectStoreError) -> S3ObjectWriter.Part {
-        let digest = SHA256.hash(data: bytes)
-        let base64 = Data(digest).base64EncodedString()
+    func uploadPart(key: String, uploadID: String, number: Int, bytes: [UInt8], file: FileRange? = nil,
+                    sha256: Data? = nil) async throws(ObjectStoreError) -> S3ObjectWriter.Part {
+        let digest = sha256 ?? Data(SHA256.hash(data: bytes))
+        let base64 = digest.base64EncodedString()
         let action = "UploadPart \(number)"
         let request = HTTPRequest(method: "PUT",
                                   url: url(forKey: key, query: [("partNumber", String(number)), ("uploadId", uploadID)]),
-                                  headers: [("x-amz-checksum-sha256", base64), ("x-amz-content-sha256", digest.hexString)],
-                                  body: bytes)
+                                  headers: [("x-amz-checksum-sha256", base64), ("x-amz-content-sha256", Self.unsignedPayload)],
+                                  body: bytes, bodyFile: file)
         let response = try await send(request, operation: .write, action: action, key: key)
         guard let etag = response.header("etag") else {
             throw ObjectStoreError(code: .internalError, operation: .write, key: key,
@@ -57,7 +66,16 @@ extension S3Store {
             throw ObjectStoreError(code: .badDigest, operation: .write, key: key,
                                    message: "\(action) \(errors.target(key)): the server reports checksum \(reported), we sent \(base64)")
         }
-        return S3ObjectWriter.Part(number: number, etag: etag, sha256: Data(digest))
+        return S3ObjectWriter.Part(number: number, etag: etag, sha256: digest)
+    }
+
+    /// S3's composite checksum of a multipart upload: the SHA-256 of the parts' raw SHA-256s,
+    /// base64, then `-<parts>`.
+    static func compositeChecksum(of parts: [S3ObjectWriter.Part]) -> Checksum {
+        var combined = SHA256()
+        for part in parts { combined.update(data: part.sha256) }
+        return Checksum(algorithm: "sha256-composite",
+                        value: Data(combined.finalize()).base64EncodedString() + "-\(parts.count)")
     }
 
     /// Completes an upload from its parts (sorted by number).

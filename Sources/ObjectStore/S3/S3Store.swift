@@ -70,11 +70,13 @@ public final class S3Store: ObjectStore {
             _ = try await stat(key: key)
             return []
         }
+        // An upper bound past what a signed 64-bit server parses means "to the end".
+        let last = range.upperBound - 1 <= UInt64(Int64.max) ? String(range.upperBound - 1) : ""
         let request = HTTPRequest(
             method: "GET", url: url(forKey: key),
-            headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"),
+            headers: [("Range", "bytes=\(range.lowerBound)-\(last)"),
                       ("x-amz-content-sha256", Self.emptySHA256Hex)],
-            expectedResponseBytes: Int(min(range.count, 64 << 20)))
+            expectedResponseBytes: Int(min(range.upperBound - range.lowerBound, 64 << 20)))
         let response = try await send(request, operation: .read, action: "GetObject", key: key, accepting: [416])
         if response.status == 416 {
             // Past the end, or any range of an empty object: only the latter is a valid read.

@@ -2,16 +2,25 @@ import Foundation
 import ObjectStore
 import Platform
 
-/// The side-by-side upload benchmark: the same files uploaded to one managed SeaweedFS by our
-/// ``S3Store`` (through `flushbench bench upload-worker`), rclone, aws-cli and curl (8 in
-/// parallel), interleaved over several rounds; the report holds each tool's medians.
+/// The side-by-side S3 transfer benchmarks: the same files uploaded to (or downloaded from) one
+/// managed SeaweedFS by our ``S3Store`` (through `flushbench bench transfer-worker`), rclone,
+/// aws-cli and curl (8 in parallel), interleaved over several rounds; the report holds each
+/// tool's medians.
 ///
 /// Every tool runs as a child process, so wall time and peak RSS are measured the same way for
-/// all. After each run the uploaded objects are listed (count and bytes must match, else the
-/// tool's figure is replaced by a note) and deleted.
-public struct UploadBenchmark: Sendable {
-    /// What to upload and how often.
+/// all. After each run the result is checked (uploads: the objects are listed, count and bytes
+/// must match; downloads: the files' count and sizes must match), else the tool's figure is
+/// replaced by a note; then it is deleted.
+public struct S3TransferBenchmark: Sendable {
+    /// Which way the bytes go.
+    public enum Direction: String, Sendable {
+        case upload, download
+    }
+
+    /// What to transfer and how often.
     public struct Options: Sendable {
+        /// Upload or download.
+        public var direction: Direction = .upload
         /// Number of files.
         public var files: Int = 32
         /// Size of each file in bytes.
@@ -20,9 +29,11 @@ public struct UploadBenchmark: Sendable {
         public var rounds: Int = 3
         /// Files (or transfers) in flight for every tool.
         public var parallel: Int = 8
-        /// Our part size (a file up to this size goes up with one PUT).
+        /// Files in flight for flushbench, when it should differ from ``parallel`` (tuning).
+        public var flushbenchParallel: Int?
+        /// Our part size (a file up to this size goes up with one PUT) or range size (download).
         public var partSize: Int = 16 << 20
-        /// Our parts in flight per file.
+        /// Our parts (or ranges) in flight per file.
         public var partConcurrency: Int = 4
         /// The tools to run, from `flushbench`, `rclone`, `aws-cli`, `curl`.
         public var tools: [String] = ["flushbench", "rclone", "aws-cli", "curl"]
@@ -43,14 +54,15 @@ public struct UploadBenchmark: Sendable {
         self.options = options
     }
 
-    /// Starts SeaweedFS, writes the files, runs every tool each round, and returns the medians.
+    /// Starts SeaweedFS, writes the files (and uploads them once, for a download), runs every
+    /// tool each round, and returns the medians.
     ///
     /// - Parameter log: receives one line per run, for progress output.
     /// - Errors: when SeaweedFS cannot start or the files cannot be written. A tool that is not
     ///   installed or fails gets a note instead of figures.
     public func run(log: @Sendable (String) -> Void) async throws -> SideBySideReport {
         let server = try await SeaweedFS.start(bucket: "bench")
-        let workDirectory = try await BlockingIO.run { try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-bench-upload") }
+        let workDirectory = try await BlockingIO.run { try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-bench-s3") }
         do {
             let report = try await measure(server: server, workDirectory: workDirectory, log: log)
             await cleanUp(server: server, workDirectory: workDirectory)
@@ -72,6 +84,11 @@ public struct UploadBenchmark: Sendable {
         let store = S3Store(configuration: server.configuration)
         let totalBytes = UInt64(options.files) * UInt64(options.fileSize)
         let mebibytes = Double(totalBytes) / 1_048_576
+        if options.direction == .download {
+            let uploader = S3TransferWorker(filesInFlight: options.parallel, partSize: options.partSize, partConcurrency: options.partConcurrency)
+            _ = try await uploader.upload(directory: dataDirectory, to: store, keyPrefix: Self.sourcePrefix)
+            _ = try await BlockingIO.run { try LocalFiles.removeTree(dataDirectory) }
+        }
 
         var seconds: [String: [Double]] = [:]
         var peaks: [String: UInt64] = [:]
@@ -80,20 +97,18 @@ public struct UploadBenchmark: Sendable {
             // Interleaved: each round starts with a different tool.
             let order = (0..<options.tools.count).map { options.tools[($0 + round) % options.tools.count] }
             for tool in order where notes[tool] == nil {
-                let prefix = "\(tool)-r\(round)/"
-                let command = try childProcess(for: tool, server: server, dataDirectory: dataDirectory,
-                                               workDirectory: workDirectory, prefix: prefix)
+                let run = Run(tool: tool, prefix: "\(tool)-r\(round)/", dataDirectory: dataDirectory,
+                              downloadDirectory: workDirectory + "/download-\(tool)-r\(round)", workDirectory: workDirectory)
+                let command = try childProcess(for: run, server: server)
                 guard command.isAvailable else {
                     notes[tool] = "not installed (run `make setup-bench`)"
                     continue
                 }
                 let outcome = try await command.run()
-                let uploaded = try await store.list(prefix: prefix)
-                for object in uploaded { try await store.delete(key: object.key) }
-                let bytes = uploaded.reduce(UInt64(0)) { $0 + $1.size }
-                guard outcome.status == 0, uploaded.count == options.files, bytes == totalBytes else {
+                let (count, bytes) = try await collect(run, store: store)
+                guard outcome.status == 0, count == options.files, bytes == totalBytes else {
                     let detail = outcome.standardError.split(separator: "\n").suffix(3).joined(separator: " | ")
-                    notes[tool] = "failed: exit \(outcome.status), \(uploaded.count) of \(options.files) objects; \(detail)"
+                    notes[tool] = "failed: exit \(outcome.status), \(count) of \(options.files) files; \(detail)"
                     log("round \(round + 1) \(tool): \(notes[tool]!)")
                     continue
                 }
@@ -112,7 +127,8 @@ public struct UploadBenchmark: Sendable {
                                           unit: "MiB/s", peakRssBytes: peaks[tool] ?? 0)
         }
         let size = options.fileSize >= 1 << 20 ? "\(options.fileSize >> 20) MiB" : "\(options.fileSize) B"
-        return SideBySideReport(work: "upload \(options.files) x \(size) to SeaweedFS on loopback, \(options.parallel) in parallel",
+        let way = options.direction == .upload ? "upload \(options.files) x \(size) to" : "download \(options.files) x \(size) from"
+        return SideBySideReport(work: "\(way) SeaweedFS on loopback, \(options.parallel) in parallel",
                                 rounds: options.rounds, results: entries)
     }
 
@@ -123,7 +139,7 @@ public struct UploadBenchmark: Sendable {
         try await BlockingIO.run {
             try LocalFiles.createDirectories(directory)
             for index in 0..<files {
-                let file = try LocalFile.create(directory + "/file-\(String(format: "%03d", index)).bin")
+                let file = try LocalFile.create(directory + "/" + Self.fileName(index))
                 defer { file.close() }
                 var state = UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
                 var offset = 0
@@ -147,26 +163,65 @@ public struct UploadBenchmark: Sendable {
         }
     }
 
-    /// The command line of `tool` uploading `dataDirectory` under `prefix`.
-    private func childProcess(for tool: String, server: SeaweedFS, dataDirectory: String, workDirectory: String,
-                              prefix: String) throws -> ChildProcess {
+    /// Where one tool's run puts its bytes.
+    private struct Run {
+        var tool: String
+        /// The key prefix an upload writes under.
+        var prefix: String
+        /// The files an upload reads.
+        var dataDirectory: String
+        /// The directory a download writes into.
+        var downloadDirectory: String
+        var workDirectory: String
+    }
+
+    /// Where the download benchmark's objects live.
+    static let sourcePrefix = "source/"
+
+    /// Counts what `run` transferred (objects under its prefix, or files in its download
+    /// directory), then deletes it.
+    private func collect(_ run: Run, store: S3Store) async throws -> (count: Int, bytes: UInt64) {
+        switch options.direction {
+        case .upload:
+            let uploaded = try await store.list(prefix: run.prefix)
+            for object in uploaded { try await store.delete(key: object.key) }
+            return (uploaded.count, uploaded.reduce(0) { $0 + $1.size })
+        case .download:
+            let directory = run.downloadDirectory
+            return try await BlockingIO.run {
+                let names = LocalFiles.isDirectory(directory) ? try LocalFiles.listDirectory(directory) : []
+                var bytes: UInt64 = 0
+                for name in names { bytes += try LocalFiles.status(directory + "/" + name)?.size ?? 0 }
+                if LocalFiles.isDirectory(directory) { try LocalFiles.removeTree(directory) }
+                return (names.count, bytes)
+            }
+        }
+    }
+
+    /// The command line of `run.tool` for this benchmark's direction.
+    private func childProcess(for run: Run, server: SeaweedFS) throws -> ChildProcess {
         let configuration = server.configuration
         let credentials = configuration.credentials
+        let bucket = configuration.bucket
+        let upload = options.direction == .upload
         let awsEnvironment = [
             "AWS_ENDPOINT_URL": configuration.endpoint, "AWS_ACCESS_KEY_ID": credentials.accessKeyID,
             "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey, "AWS_REGION": configuration.region,
             "AWS_DEFAULT_REGION": configuration.region,
         ]
-        switch tool {
+        let local = upload ? run.dataDirectory : run.downloadDirectory
+        let remotePrefix = upload ? run.prefix : Self.sourcePrefix
+        switch run.tool {
         case "flushbench":
             return ChildProcess(options.flushbenchExecutable, [
-                "bench", "upload-worker", "--dir", dataDirectory, "--bucket", configuration.bucket, "--prefix", prefix,
-                "--files-in-flight", String(options.parallel), "--part-size", String(options.partSize),
-                "--part-concurrency", String(options.partConcurrency),
+                "bench", "transfer-worker", "--direction", options.direction.rawValue, "--dir", local,
+                "--bucket", bucket, "--prefix", remotePrefix, "--files-in-flight", String(options.flushbenchParallel ?? options.parallel),
+                "--part-size", String(options.partSize), "--part-concurrency", String(options.partConcurrency),
             ], environment: awsEnvironment)
         case "rclone":
+            let remote = ":s3:\(bucket)/\(remotePrefix.dropLast())"
             return ChildProcess("rclone", [
-                "copy", dataDirectory, ":s3:\(configuration.bucket)/\(prefix)", "--transfers", String(options.parallel),
+                "copy", upload ? local : remote, upload ? remote : local, "--transfers", String(options.parallel),
                 "--s3-provider", "Other", "--s3-endpoint", configuration.endpoint, "--s3-region", configuration.region,
                 "--s3-force-path-style", "--no-check-dest", "--config", "/dev/null",
             ], environment: [
@@ -174,9 +229,10 @@ public struct UploadBenchmark: Sendable {
                 "RCLONE_S3_SECRET_ACCESS_KEY": credentials.secretAccessKey,
             ], removing: ["AWS_CA_BUNDLE"])
         case "aws-cli":
+            let remote = "s3://\(bucket)/\(remotePrefix)"
             return ChildProcess("aws", [
                 "--endpoint-url", configuration.endpoint, "s3", "cp", "--recursive", "--only-show-errors",
-                dataDirectory, "s3://\(configuration.bucket)/\(prefix)",
+                upload ? local : remote, upload ? remote : local,
             ], environment: awsEnvironment.merging(["AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]) { $1 },
                removing: ["AWS_CA_BUNDLE"])
         case "curl":
@@ -184,20 +240,25 @@ public struct UploadBenchmark: Sendable {
             var lines = [
                 "user = \"\(credentials.accessKeyID):\(credentials.secretAccessKey)\"",
                 "aws-sigv4 = \"aws:amz:\(configuration.region):s3\"",
-                "parallel", "parallel-max = \(options.parallel)", "fail", "silent", "show-error",
+                "parallel", "parallel-max = \(options.parallel)", "fail", "silent", "show-error", "create-dirs",
             ]
-            let names = try LocalFiles.listDirectory(dataDirectory).sorted()
+            let names = (0..<options.files).map(Self.fileName)
             for name in names {
-                lines.append("upload-file = \"\(dataDirectory)/\(name)\"")
-                lines.append("url = \"\(configuration.endpoint)/\(configuration.bucket)/\(prefix)\(name)\"")
-                lines.append("output = \"/dev/null\"")
+                if upload { lines.append("upload-file = \"\(local)/\(name)\"") }
+                lines.append("url = \"\(configuration.endpoint)/\(bucket)/\(remotePrefix)\(name)\"")
+                lines.append("output = \"\(upload ? "/dev/null" : local + "/" + name)\"")
             }
-            let configPath = workDirectory + "/curl-\(prefix.dropLast()).conf"
+            let configPath = run.workDirectory + "/curl-\(run.prefix.dropLast()).conf"
             try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
             return ChildProcess("curl", ["--config", configPath])
         default:
-            throw LocalFileError(code: .notFound, operation: "bench", path: tool,
-                                 message: "unknown tool '\(tool)'; choose from flushbench, rclone, aws-cli, curl")
+            throw LocalFileError(code: .notFound, operation: "bench", path: run.tool,
+                                 message: "unknown tool '\(run.tool)'; choose from flushbench, rclone, aws-cli, curl")
         }
+    }
+
+    /// The name of file number `index`.
+    static func fileName(_ index: Int) -> String {
+        "file-\(String(format: "%03d", index)).bin"
     }
 }

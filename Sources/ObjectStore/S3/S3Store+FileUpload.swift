@@ -1,0 +1,121 @@
+import Crypto
+import Foundation
+import Platform
+
+extension S3Store {
+    /// Uploads the local file at `path` as `key`, streaming it from the file as it is sent.
+    ///
+    /// The path for files that already sit on a local disk (a cache's SST files): no copy of the
+    /// file is held in memory. Each part's SHA-256 is computed first by reading the file in
+    /// 1 MiB blocks; libcurl's thread then reads the bytes again (from the page cache) while
+    /// sending. A file up to the part size goes with one PUT, a larger one as a multipart upload
+    /// with up to ``WriteOptions/concurrency`` parts in flight. The file must not change during
+    /// the upload.
+    ///
+    /// - Parameters:
+    ///   - path: the local file.
+    ///   - key: the object's key.
+    ///   - options: part size (at least 5 MiB) and parts in flight.
+    /// - Returns: size and checksum, equal to what ``stat(key:)`` reports afterwards.
+    /// - Errors: `io` when the file cannot be read; any S3 error. A failed multipart upload is
+    ///   aborted before the error is thrown.
+    public func upload(file path: String, key: String, options: WriteOptions = WriteOptions()) async throws(ObjectStoreError) -> ObjectInfo {
+        try ObjectKey.validate(key, operation: .write)
+        let file = try await fileOperation(path: path, key: key) { try LocalFile.openForReading(path) }
+        defer { file.close() }
+        let size = try await fileOperation(path: path, key: key) { try file.size() }
+        let partSize = UInt64(max(options.partSize, S3ObjectWriter.minimumPartSize))
+
+        if size <= partSize {
+            let digest = try await sha256(of: file, range: 0..<size, key: key)
+            let checksum = try await putObject(key: key, bytes: [], file: FileRange(descriptor: file.descriptor, offset: 0, length: Int(size)),
+                                               sha256: digest)
+            return ObjectInfo(key: key, size: size, checksum: checksum)
+        }
+
+        let uploadID = try await createMultipartUpload(key: key)
+        let ranges = stride(from: UInt64(0), to: size, by: Int(partSize)).map { $0..<min($0 + partSize, size) }
+        do {
+            let parts = try await uploadParts(of: file, ranges: ranges, key: key, uploadID: uploadID,
+                                              concurrency: max(1, options.concurrency))
+            let composite = Self.compositeChecksum(of: parts)
+            try await completeMultipartUpload(key: key, uploadID: uploadID, parts: parts, expected: composite)
+            return ObjectInfo(key: key, size: size, checksum: composite)
+        } catch {
+            // A task of its own: a cancelled caller must still free the parts.
+            let upload = IncompleteUpload(key: key, uploadID: uploadID)
+            await Task { try? await self.abortIncompleteUpload(upload) }.value
+            throw error
+        }
+    }
+
+    /// Uploads the parts, `concurrency` at a time (start N, add one as each finishes).
+    private func uploadParts(of file: LocalFile, ranges: [Range<UInt64>], key: String, uploadID: String,
+                             concurrency: Int) async throws(ObjectStoreError) -> [S3ObjectWriter.Part] {
+        let result: Result<[S3ObjectWriter.Part], ObjectStoreError> = await withTaskGroup(of: Result<S3ObjectWriter.Part, ObjectStoreError>.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < ranges.count else { return }
+                let range = ranges[next]
+                let number = next + 1
+                next += 1
+                group.addTask {
+                    do throws(ObjectStoreError) {
+                        let digest = try await self.sha256(of: file, range: range, key: key)
+                        let part = try await self.uploadPart(
+                            key: key, uploadID: uploadID, number: number, bytes: [],
+                            file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: range.count),
+                            sha256: digest)
+                        return .success(part)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            for _ in 0..<concurrency { startNext() }
+            var parts: [S3ObjectWriter.Part] = []
+            while let outcome = await group.next() {
+                switch outcome {
+                case let .success(part):
+                    parts.append(part)
+                    startNext()
+                case let .failure(error):
+                    group.cancelAll()
+                    return .failure(error)
+                }
+            }
+            return .success(parts.sorted { $0.number < $1.number })
+        }
+        return try result.get()
+    }
+
+    /// The raw SHA-256 of `range` of `file`, read in 1 MiB blocks off the cooperative pool.
+    private func sha256(of file: LocalFile, range: Range<UInt64>, key: String) async throws(ObjectStoreError) -> Data {
+        try await fileOperation(path: file.path, key: key) {
+            var hasher = SHA256()
+            var offset = range.lowerBound
+            while offset < range.upperBound {
+                let block = try file.read(at: offset, count: Int(min(1 << 20, range.upperBound - offset)))
+                guard !block.isEmpty else {
+                    throw LocalFileError(code: .io, operation: "read", path: file.path,
+                                         message: "read '\(file.path)': the file ended at \(offset), before \(range.upperBound); it changed during the upload")
+                }
+                hasher.update(data: block)
+                offset += UInt64(block.count)
+            }
+            return Data(hasher.finalize())
+        }
+    }
+
+    /// Runs a blocking file operation on the blocking-I/O pool, as an `io` store error on failure.
+    private func fileOperation<T: Sendable>(path: String, key: String, _ body: @escaping @Sendable () throws -> T) async throws(ObjectStoreError) -> T {
+        do {
+            return try await BlockingIO.run(body)
+        } catch is CancellationError {
+            throw .cancelled(.write, key: key)
+        } catch {
+            throw ObjectStoreError(code: .io, operation: .write, key: key,
+                                   message: "upload of '\(path)' to \(errors.target(key)) could not read the file: \(error)", cause: error)
+        }
+    }
+}

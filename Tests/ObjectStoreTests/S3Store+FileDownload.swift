@@ -1,0 +1,52 @@
+import Foundation
+import ObjectStore
+import Platform
+import Testing
+
+@Suite("S3Store downloads straight into local files")
+struct S3StoreFileDownloadTests {
+    @Test("objects of 0 B, 1 B and several ranges land in the file byte for byte",
+          arguments: [0, 1, (11 << 20) + 5])
+    func downloadRoundTrip(size: Int) async throws {
+        let store = try await SharedSeaweedFS.store(for: "download-\(size)")
+        let bytes = testBytes(count: size, seed: UInt64(size) + 31)
+        try await store.put(key: "d.bin", bytes: bytes)
+        let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
+        defer { try? LocalFiles.removeTree(directory) }
+        let written = try await store.download(key: "d.bin", to: directory + "/d.bin", options: WriteOptions(partSize: 2 << 20, concurrency: 3))
+        #expect(written == UInt64(size))
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/d.bin"))) == bytes)
+    }
+
+    @Test("a missing object is notFound and leaves no file; an existing file is an io error")
+    func downloadFailuresLeaveNoFile() async throws {
+        let store = try await SharedSeaweedFS.store(for: "download-fail")
+        let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
+        defer { try? LocalFiles.removeTree(directory) }
+        let missing = await #expect(throws: ObjectStoreError.self) {
+            try await store.download(key: "nope", to: directory + "/x", size: 5 << 20)
+        }
+        #expect(missing?.code == .notFound)
+        #expect(try LocalFiles.listDirectory(directory).isEmpty)
+
+        try await store.put(key: "k", bytes: [1, 2, 3])
+        try Data([9]).write(to: URL(fileURLWithPath: directory + "/taken"))
+        let taken = await #expect(throws: ObjectStoreError.self) {
+            try await store.download(key: "k", to: directory + "/taken")
+        }
+        #expect(taken?.code == .io)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/taken"))) == [9])
+    }
+
+    @Test("a size larger than the object is caught as an io error, not a short file")
+    func wrongSizeIsCaught() async throws {
+        let store = try await SharedSeaweedFS.store(for: "download-size")
+        try await store.put(key: "small", bytes: testBytes(count: 1000, seed: 1))
+        let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
+        defer { try? LocalFiles.removeTree(directory) }
+        await #expect(throws: ObjectStoreError.self) {
+            try await store.download(key: "small", to: directory + "/small", size: 2000)
+        }
+        #expect(try LocalFiles.listDirectory(directory).isEmpty)
+    }
+}
