@@ -147,8 +147,21 @@ final class S3ObjectWriter: ObjectWriter {
     /// Starts uploading one part, first creating the multipart upload and waiting for room.
     private func startPart(_ bytes: [UInt8]) async throws(ObjectStoreError) {
         if state.withLock({ $0.uploadID }) == nil {
-            let id = try await store.createMultipartUpload(key: key)
+            // The create runs to completion even if the caller is cancelled meanwhile: a create
+            // that the server performed but whose reply was cut off would leave an upload that
+            // nobody knows the id of, so nobody could abort it.
+            let store = self.store
+            let key = self.key
+            let created = await Task { () async -> Result<String, ObjectStoreError> in
+                do throws(ObjectStoreError) {
+                    return .success(try await store.createMultipartUpload(key: key))
+                } catch {
+                    return .failure(error)
+                }
+            }.value
+            let id = try created.get()
             state.withLock { $0.uploadID = id }
+            if Task.isCancelled { throw ObjectStoreError.cancelled(.write, key: key) }
         }
         try await drain(keeping: concurrency - 1)
         let store = self.store
@@ -205,10 +218,37 @@ final class S3ObjectWriter: ObjectWriter {
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.value }
         guard let uploadID else { return }
-        do {
-            try await store.abortIncompleteUpload(IncompleteUpload(key: key, uploadID: uploadID))
-        } catch {
-            state.withLock { $0.abortFailure = error }
+        // A part the server was still receiving when the abort arrived can land after it and
+        // bring the upload back (S3 documents that an abort may need repeating), so check the
+        // listing and abort again, a few times, before calling the upload gone.
+        let upload = IncompleteUpload(key: key, uploadID: uploadID)
+        var failure: ObjectStoreError?
+        for attempt in 1...Self.abortAttempts {
+            do {
+                try await store.abortIncompleteUpload(upload)
+                failure = nil
+            } catch {
+                failure = error
+            }
+            let pending: [IncompleteUpload]
+            do {
+                pending = try await store.incompleteUploads(prefix: key)
+            } catch {
+                failure = failure ?? error
+                break
+            }
+            guard pending.contains(where: { $0.uploadID == uploadID }) else {
+                failure = nil
+                break
+            }
+            failure = ObjectStoreError(
+                code: .internalError, operation: .write, key: key,
+                message: "abort of the multipart upload of 's3://\(store.configuration.bucket)/\(key)' (upload \(uploadID)) left it listed after \(attempt) attempt(s)")
+            if attempt < Self.abortAttempts { try? await Task.sleep(for: .milliseconds(100 * attempt)) }
         }
+        if let failure { state.withLock { $0.abortFailure = failure } }
     }
+
+    /// Aborts of one multipart upload before it is reported as left behind.
+    static let abortAttempts = 4
 }
