@@ -62,6 +62,7 @@ extension WriteCache {
                                           message: "download of \(key) from '\(remote)' received \(writer.bytesWritten) bytes, expected \(info.size)",
                                           key: key)
                 }
+                try await verifyContent(of: writer, against: info, key: key, remote: remote)
                 try await writer.commit()
             } catch {
                 await writer.abort()
@@ -117,5 +118,36 @@ extension WriteCache {
             return .success(())
         }
         try result.get()
+    }
+
+    /// Compares a downloaded file with the store's whole-object SHA-256, when the store keeps
+    /// one (the memory store, S3 objects uploaded in one PUT). Composite checksums of multipart
+    /// uploads depend on the uploader's part boundaries and are not recomputed.
+    private func verifyContent(of writer: CacheFileWriter, against info: ObjectInfo, key: FileKey, remote: String) async throws(WriteCacheError) {
+        guard let expected = info.checksum, expected.algorithm == "sha256" else { return }
+        let path = writer.temporaryPath
+        let actual: Checksum
+        do {
+            actual = try await BlockingIO.run {
+                let file = try LocalFile.openForReading(path)
+                defer { file.close() }
+                var hasher = SHA256Accumulator()
+                var offset: UInt64 = 0
+                while true {
+                    let bytes = try file.read(at: offset, count: 8 << 20)
+                    if bytes.isEmpty { break }
+                    hasher.update(bytes)
+                    offset += UInt64(bytes.count)
+                }
+                return hasher.finalize()
+            }
+        } catch {
+            throw WriteCacheError(code: .io, message: "download of \(key): cannot read back '\(path)' to verify it: \(error)", key: key, cause: error)
+        }
+        guard actual == expected else {
+            throw WriteCacheError(code: .verification,
+                                  message: "download of \(key) from '\(remote)' has checksum \(actual), but the store reports \(expected)",
+                                  key: key)
+        }
     }
 }

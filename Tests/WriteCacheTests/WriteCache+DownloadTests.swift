@@ -98,4 +98,28 @@ struct WriteCacheDownloadTests {
         let cached = try Data(contentsOf: URL(fileURLWithPath: cache.fileCache.path(of: k)))
         #expect(Array(cached) == bytes)
     }
+
+    @Test("a download whose bytes differ from the store's checksum fails verification and caches nothing")
+    func corruptDownloadIsRejected() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = ScriptedStore()
+        let cache = try await makeWriteCache(dir, store: store, retry: .never, chunk: 10_000)
+        defer { cache.fileCache.close() }
+        let k = key(8)
+        let bytes = pattern(50_000)
+        try await seed(store, cache, k, bytes)
+        // Bit rot on the remote: the bytes change, the recorded checksum does not.
+        var rotten = bytes
+        rotten[25_000] ^= 0x01
+        store.inner.overwriteStoredBytes(key: cache.remoteKey(for: k), with: rotten)
+        await #expect {
+            try await cache.download(k)
+        } throws: { error in
+            (error as? WriteCacheError)?.code == .verification
+        }
+        #expect(!cache.fileCache.contains(k))
+        #expect(dir.list("cache/tmp").isEmpty)
+        #expect(cache.fileCache.statistics().reservedBytes == 0)
+    }
 }
