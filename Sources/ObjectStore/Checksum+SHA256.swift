@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+public import Platform
 
 extension Checksum {
     /// The SHA-256 of `bytes`, base64-encoded (S3's `x-amz-checksum-sha256` form).
@@ -27,5 +28,25 @@ public struct SHA256Accumulator {
     /// The checksum of everything added so far.
     public func finalize() -> Checksum {
         Checksum(algorithm: "sha256", value: Data(hasher.finalize()).base64EncodedString())
+    }
+}
+
+extension SHA256Accumulator {
+    /// The size and SHA-256 of the local file at `path`, read in 8 MiB pieces.
+    ///
+    /// Blocks: call it inside `BlockingIO.run`.
+    /// - Throws: ``LocalFileError`` when the file cannot be opened or read.
+    public static func digestOfFile(at path: String) throws(LocalFileError) -> (size: UInt64, checksum: Checksum) {
+        let file = try LocalFile.openForReading(path)
+        defer { file.close() }
+        var hasher = SHA256Accumulator()
+        var offset: UInt64 = 0
+        while true {
+            let bytes = try file.read(at: offset, count: 8 << 20)
+            if bytes.isEmpty { break }
+            hasher.update(bytes)
+            offset += UInt64(bytes.count)
+        }
+        return (offset, hasher.finalize())
     }
 }

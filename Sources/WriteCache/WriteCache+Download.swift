@@ -128,19 +128,7 @@ extension WriteCache {
         let path = writer.temporaryPath
         let actual: Checksum
         do {
-            actual = try await BlockingIO.run {
-                let file = try LocalFile.openForReading(path)
-                defer { file.close() }
-                var hasher = SHA256Accumulator()
-                var offset: UInt64 = 0
-                while true {
-                    let bytes = try file.read(at: offset, count: 8 << 20)
-                    if bytes.isEmpty { break }
-                    hasher.update(bytes)
-                    offset += UInt64(bytes.count)
-                }
-                return hasher.finalize()
-            }
+            actual = try await BlockingIO.run { try SHA256Accumulator.digestOfFile(at: path).checksum }
         } catch {
             throw WriteCacheError(code: .io, message: "download of \(key): cannot read back '\(path)' to verify it: \(error)", key: key, cause: error)
         }

@@ -140,19 +140,7 @@ struct RunChecks {
     }
 
     private func localDigest(_ path: String) async throws -> (size: UInt64, checksum: Checksum) {
-        try await BlockingIO.run {
-            let file = try LocalFile.openForReading(path)
-            defer { file.close() }
-            var hasher = SHA256Accumulator()
-            var offset: UInt64 = 0
-            while true {
-                let bytes = try file.read(at: offset, count: 8 << 20)
-                if bytes.isEmpty { break }
-                hasher.update(bytes)
-                offset += UInt64(bytes.count)
-            }
-            return (offset, hasher.finalize())
-        }
+        try await BlockingIO.run { try SHA256Accumulator.digestOfFile(at: path) }
     }
 
     /// 5. Byte counters balance: every byte sent was acknowledged or wasted, and acknowledged
