@@ -22,6 +22,7 @@ release: setup
 
 ## test: every unit and integration test (SeaweedFS included)
 test: setup
+	@scripts/check-tree.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
