@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "WriteCache", targets: ["WriteCache"]),
         .library(name: "SSTFormat", targets: ["SSTFormat"]),
         .library(name: "FaultInjection", targets: ["FaultInjection"]),
+        .library(name: "Servers", targets: ["Servers"]),
         .library(name: "Harness", targets: ["Harness"]),
     ],
     dependencies: [
@@ -61,6 +62,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Managed S3 servers (SeaweedFS, moto) for tests, scenarios and benchmarks.
+        .target(name: "Servers", dependencies: ["Platform", "ObjectStore"]),
         // Parquet and Puffin writers/readers; the SST producer protocol.
         .target(name: "SSTFormat", dependencies: ["Platform", "CZstd"]),
         // The local file cache and the write-through cache.
@@ -85,7 +88,7 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "Platform", "ObjectStore", "SSTFormat", "WriteCache", "FaultInjection", "CJemalloc",
+                "Platform", "ObjectStore", "Servers", "SSTFormat", "WriteCache", "FaultInjection", "CJemalloc",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +103,8 @@ let package = Package(
         ),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Platform", "WriteCache", "SSTFormat"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Servers", "Platform", "WriteCache", "SSTFormat"]),
+        .testTarget(name: "ServersTests", dependencies: ["Servers", "ObjectStore", "Platform"]),
         .testTarget(
             name: "SSTFormatTests",
             dependencies: ["SSTFormat", "Platform"],

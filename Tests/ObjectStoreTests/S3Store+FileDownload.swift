@@ -5,10 +5,9 @@ import Testing
 
 @Suite("S3Store downloads straight into local files")
 struct S3StoreFileDownloadTests {
-    @Test("objects of 0 B, 1 B and several ranges land in the file byte for byte",
-          arguments: [0, 1, (11 << 20) + 5])
-    func downloadRoundTrip(size: Int) async throws {
-        let store = try await SharedSeaweedFS.store(for: "download-\(size)")
+    @Test("objects of 0 B, 1 B and several ranges land in the file byte for byte", arguments: TestServer.allCases, [0, 1, (11 << 20) + 5])
+    func downloadRoundTrip(server: TestServer, size: Int) async throws {
+        let store = try await server.store(for: "download-\(size)")
         let bytes = testBytes(count: size, seed: UInt64(size) + 31)
         try await store.put(key: "d.bin", bytes: bytes)
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
@@ -18,9 +17,9 @@ struct S3StoreFileDownloadTests {
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/d.bin"))) == bytes)
     }
 
-    @Test("a missing object is notFound and leaves no file; an existing file is an io error")
-    func downloadFailuresLeaveNoFile() async throws {
-        let store = try await SharedSeaweedFS.store(for: "download-fail")
+    @Test("a missing object is notFound and leaves no file; an existing file is an io error", arguments: TestServer.allCases)
+    func downloadFailuresLeaveNoFile(server: TestServer) async throws {
+        let store = try await server.store(for: "download-fail")
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
         defer { try? LocalFiles.removeTree(directory) }
         let missing = await #expect(throws: ObjectStoreError.self) {
@@ -38,9 +37,9 @@ struct S3StoreFileDownloadTests {
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/taken"))) == [9])
     }
 
-    @Test("a size larger than the object is caught as an io error, not a short file")
-    func wrongSizeIsCaught() async throws {
-        let store = try await SharedSeaweedFS.store(for: "download-size")
+    @Test("a size larger than the object is caught as an io error, not a short file", arguments: TestServer.allCases)
+    func wrongSizeIsCaught(server: TestServer) async throws {
+        let store = try await server.store(for: "download-size")
         try await store.put(key: "small", bytes: testBytes(count: 1000, seed: 1))
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
         defer { try? LocalFiles.removeTree(directory) }

@@ -13,10 +13,9 @@ struct S3StoreFileUploadTests {
         try await body(path)
     }
 
-    @Test("files of 0 B, 1 B, one part and several parts come back whole with the checksum stat reports",
-          arguments: [0, 1, 5 << 20, (17 << 20) + 3])
-    func fileRoundTrip(size: Int) async throws {
-        let store = try await SharedSeaweedFS.store(for: "file-\(size)")
+    @Test("files of 0 B, 1 B, one part and several parts come back whole with the checksum stat reports", arguments: TestServer.allCases, [0, 1, 5 << 20, (17 << 20) + 3])
+    func fileRoundTrip(server: TestServer, size: Int) async throws {
+        let store = try await server.store(for: "file-\(size)")
         let bytes = testBytes(count: size, seed: UInt64(size) + 7)
         try await withFile(bytes) { path in
             let info = try await store.upload(file: path, key: "f.bin", options: WriteOptions(partSize: 5 << 20, concurrency: 2))
@@ -32,9 +31,9 @@ struct S3StoreFileUploadTests {
         #expect(try await store.incompleteUploads(prefix: "").isEmpty)
     }
 
-    @Test("a missing file is a permanent io error that names the path, and nothing is created")
-    func missingFileIsIOError() async throws {
-        let store = try await SharedSeaweedFS.store(for: "file-missing")
+    @Test("a missing file is a permanent io error that names the path, and nothing is created", arguments: TestServer.allCases)
+    func missingFileIsIOError(server: TestServer) async throws {
+        let store = try await server.store(for: "file-missing")
         let error = await #expect(throws: ObjectStoreError.self) {
             _ = try await store.upload(file: "/nonexistent/flushbench/file", key: "x")
         }
@@ -44,9 +43,9 @@ struct S3StoreFileUploadTests {
         #expect(try await store.list(prefix: "").isEmpty)
     }
 
-    @Test("cancelling a multipart upload from a file aborts it: no incomplete upload, no object")
-    func cancelledMultipartFromFileIsAborted() async throws {
-        let store = try await SharedSeaweedFS.store(for: "file-cancel")
+    @Test("cancelling a multipart upload from a file aborts it: no incomplete upload, no object", arguments: TestServer.allCases)
+    func cancelledMultipartFromFileIsAborted(server: TestServer) async throws {
+        let store = try await server.store(for: "file-cancel")
         let bytes = testBytes(count: 96 << 20, seed: 99)
         try await withFile(bytes) { path in
             let task = Task { try await store.upload(file: path, key: "big.bin", options: WriteOptions(partSize: 5 << 20, concurrency: 1)) }

@@ -1,11 +1,11 @@
 import ObjectStore
 import Testing
 
-@Suite("S3Store multipart clean-up against SeaweedFS")
+@Suite("S3Store multipart clean-up against SeaweedFS and moto")
 struct S3StoreMultipartTests {
-    @Test("an aborted multipart upload leaves no incomplete upload and no object")
-    func abortLeavesNothing() async throws {
-        let store = try await SharedSeaweedFS.store(for: "abort")
+    @Test("an aborted multipart upload leaves no incomplete upload and no object", arguments: TestServer.allCases)
+    func abortLeavesNothing(server: TestServer) async throws {
+        let store = try await server.store(for: "abort")
         let writer = try await store.makeWriter(key: "part/ial.bin", options: WriteOptions(partSize: 5 << 20, concurrency: 2))
         try await writer.write(testBytes(count: 11 << 20, seed: 3))
         let pending = try await store.incompleteUploads(prefix: "part/")
@@ -17,9 +17,9 @@ struct S3StoreMultipartTests {
         await #expect(throws: ObjectStoreError.self) { try await writer.write([1]) }
     }
 
-    @Test("an incomplete upload found by listing can be aborted")
-    func incompleteUploadCanBeAbortedByID() async throws {
-        let store = try await SharedSeaweedFS.store(for: "orphan")
+    @Test("an incomplete upload found by listing can be aborted", arguments: TestServer.allCases)
+    func incompleteUploadCanBeAbortedByID(server: TestServer) async throws {
+        let store = try await server.store(for: "orphan")
         let writer = try await store.makeWriter(key: "orphan.bin", options: WriteOptions(partSize: 5 << 20))
         try await writer.write(testBytes(count: 6 << 20, seed: 4))
         let found = try await store.incompleteUploads(prefix: "")
@@ -29,9 +29,9 @@ struct S3StoreMultipartTests {
         await writer.abort()
     }
 
-    @Test("cancelling the writing task stops the upload and leaves no incomplete upload")
-    func cancellationAbortsUpload() async throws {
-        let store = try await SharedSeaweedFS.store(for: "cancel")
+    @Test("cancelling the writing task stops the upload and leaves no incomplete upload", arguments: TestServer.allCases)
+    func cancellationAbortsUpload(server: TestServer) async throws {
+        let store = try await server.store(for: "cancel")
         let task = Task {
             let writer = try await store.makeWriter(key: "c.bin", options: WriteOptions(partSize: 5 << 20, concurrency: 2))
             do {

@@ -1,12 +1,13 @@
 import Foundation
 import ObjectStore
+import Servers
 import Testing
 
-@Suite("S3Store ranged reads, listing and errors against SeaweedFS")
+@Suite("S3Store ranged reads, listing and errors against SeaweedFS and moto")
 struct S3StoreReadTests {
-    @Test("ranged reads at the edges return exactly the requested bytes")
-    func rangedReadsAtEdges() async throws {
-        let store = try await SharedSeaweedFS.store(for: "ranges")
+    @Test("ranged reads at the edges return exactly the requested bytes", arguments: TestServer.allCases)
+    func rangedReadsAtEdges(server: TestServer) async throws {
+        let store = try await server.store(for: "ranges")
         let bytes = testBytes(count: 1000, seed: 5)
         try await store.put(key: "r.bin", bytes: bytes)
         #expect(try await store.read(key: "r.bin", range: 0..<1) == [bytes[0]])
@@ -22,17 +23,17 @@ struct S3StoreReadTests {
         #expect(error?.isTransient == false)
     }
 
-    @Test("any read of an empty object returns no bytes")
-    func readOfEmptyObject() async throws {
-        let store = try await SharedSeaweedFS.store(for: "empty-read")
+    @Test("any read of an empty object returns no bytes", arguments: TestServer.allCases)
+    func readOfEmptyObject(server: TestServer) async throws {
+        let store = try await server.store(for: "empty-read")
         try await store.put(key: "empty", bytes: [])
         #expect(try await store.read(key: "empty", range: 0..<10) == [])
         #expect(try await store.stat(key: "empty").size == 0)
     }
 
-    @Test("listing past 1000 keys follows the continuation token and returns every key sorted")
-    func listingPaginates() async throws {
-        let store = try await SharedSeaweedFS.store(for: "listing")
+    @Test("listing past 1000 keys follows the continuation token and returns every key sorted", arguments: TestServer.allCases)
+    func listingPaginates(server: TestServer) async throws {
+        let store = try await server.store(for: "listing")
         let keys = (0..<1050).map { "k/\(String(format: "%05d", $0))" }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
@@ -54,9 +55,9 @@ struct S3StoreReadTests {
         #expect(try await store.list(prefix: "k/0104").map(\.key) == (1040..<1050).map { "k/\(String(format: "%05d", $0))" })
     }
 
-    @Test("a missing key is notFound for stat and read, and deleting it succeeds")
-    func missingKeyIsNotFound() async throws {
-        let store = try await SharedSeaweedFS.store(for: "missing")
+    @Test("a missing key is notFound for stat and read, and deleting it succeeds", arguments: TestServer.allCases)
+    func missingKeyIsNotFound(server: TestServer) async throws {
+        let store = try await server.store(for: "missing")
         let statError = await #expect(throws: ObjectStoreError.self) { try await store.stat(key: "nope") }
         #expect(statError?.code == .notFound)
         #expect(statError?.isTransient == false)

@@ -1,7 +1,7 @@
 import ObjectStore
 import Testing
 
-@Suite("S3Store round trips against SeaweedFS")
+@Suite("S3Store round trips against SeaweedFS and moto")
 struct S3StoreRoundTripTests {
     /// Writes `bytes` in `chunk`-sized writes, reads them back, and checks that `stat` reports
     /// the size and the very checksum `close()` returned.
@@ -25,28 +25,27 @@ struct S3StoreRoundTripTests {
         return written
     }
 
-    @Test("objects of 0 B, 1 B and 5 MiB - 1 go up with one PUT and come back whole",
-          arguments: [0, 1, (5 << 20) - 1])
-    func smallObjectsRoundTrip(size: Int) async throws {
-        let store = try await SharedSeaweedFS.store(for: "small-\(size)")
+    @Test("objects of 0 B, 1 B and 5 MiB - 1 go up with one PUT and come back whole", arguments: TestServer.allCases, [0, 1, (5 << 20) - 1])
+    func smallObjectsRoundTrip(server: TestServer, size: Int) async throws {
+        let store = try await server.store(for: "small-\(size)")
         let bytes = testBytes(count: size, seed: UInt64(size))
         let info = try await roundTrip(store, key: "obj.bin", bytes: bytes,
                                        options: WriteOptions(expectedSize: UInt64(size)), chunk: 1 << 20)
         #expect(info.checksum == Checksum.sha256(of: bytes))
     }
 
-    @Test("an object of exactly one part size is one PUT when its size is known")
-    func exactlyOnePartWithKnownSizeIsSinglePut() async throws {
-        let store = try await SharedSeaweedFS.store(for: "one-part-known")
+    @Test("an object of exactly one part size is one PUT when its size is known", arguments: TestServer.allCases)
+    func exactlyOnePartWithKnownSizeIsSinglePut(server: TestServer) async throws {
+        let store = try await server.store(for: "one-part-known")
         let bytes = testBytes(count: 5 << 20, seed: 11)
         let info = try await roundTrip(store, key: "a/b.parquet", bytes: bytes,
                                        options: WriteOptions(expectedSize: UInt64(bytes.count), partSize: 5 << 20), chunk: 1 << 20)
         #expect(info.checksum?.algorithm == "sha256")
     }
 
-    @Test("an object of exactly one part size and unknown size is a one-part multipart upload")
-    func exactlyOnePartWithUnknownSizeIsMultipart() async throws {
-        let store = try await SharedSeaweedFS.store(for: "one-part-unknown")
+    @Test("an object of exactly one part size and unknown size is a one-part multipart upload", arguments: TestServer.allCases)
+    func exactlyOnePartWithUnknownSizeIsMultipart(server: TestServer) async throws {
+        let store = try await server.store(for: "one-part-unknown")
         let bytes = testBytes(count: 5 << 20, seed: 12)
         let info = try await roundTrip(store, key: "one.part", bytes: bytes,
                                        options: WriteOptions(partSize: 5 << 20), chunk: 700_000)
@@ -55,9 +54,9 @@ struct S3StoreRoundTripTests {
         #expect(try await store.incompleteUploads(prefix: "").isEmpty)
     }
 
-    @Test("100 MiB goes up as a multipart upload with parts in parallel and comes back whole")
-    func hundredMiBMultipartRoundTrip() async throws {
-        let store = try await SharedSeaweedFS.store(for: "multipart-100")
+    @Test("100 MiB goes up as a multipart upload with parts in parallel and comes back whole", arguments: TestServer.allCases)
+    func hundredMiBMultipartRoundTrip(server: TestServer) async throws {
+        let store = try await server.store(for: "multipart-100")
         let bytes = testBytes(count: 100 << 20, seed: 100)
         let info = try await roundTrip(store, key: "big/object.bin", bytes: bytes,
                                        options: WriteOptions(partSize: 8 << 20, concurrency: 4), chunk: 3 << 20)
@@ -68,9 +67,9 @@ struct S3StoreRoundTripTests {
         await #expect(throws: ObjectStoreError.self) { try await store.stat(key: "big/object.bin") }
     }
 
-    @Test("keys with spaces, unicode and reserved characters are stored and listed verbatim")
-    func unusualKeysRoundTrip() async throws {
-        let store = try await SharedSeaweedFS.store(for: "keys")
+    @Test("keys with spaces, unicode and reserved characters are stored and listed verbatim", arguments: TestServer.allCases)
+    func unusualKeysRoundTrip(server: TestServer) async throws {
+        let store = try await server.store(for: "keys")
         let keys = ["dir with space/file+plus.txt", "ünï/cödé=1&x.bin", "a/b/c~d_e-f.g"]
         for (index, key) in keys.enumerated() {
             try await store.put(key: key, bytes: testBytes(count: 10 + index, seed: UInt64(index)))

@@ -1,4 +1,5 @@
 import ObjectStore
+import Servers
 import Testing
 
 @Suite("S3Store when the server dies")

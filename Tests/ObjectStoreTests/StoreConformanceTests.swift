@@ -10,7 +10,9 @@ func makeStore(_ kind: String) async throws -> (store: any ObjectStore, cleanup:
         let root = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-store-test")
         return (try await FileSystemStore.open(root: root), { try? LocalFiles.removeTree(root) })
     case "s3":
-        return (try await SharedSeaweedFS.store(for: "conformance"), {})
+        return (try await TestServer.seaweedfs.store(for: "conformance"), {})
+    case "s3-moto":
+        return (try await TestServer.moto.store(for: "conformance"), {})
     default:
         return (MemoryStore(), {})
     }
@@ -22,7 +24,7 @@ func bytes(_ count: Int, seed: Int = 1) -> [UInt8] {
 
 @Suite("ObjectStore behaviour shared by the memory, file-system and S3 stores")
 struct StoreConformanceTests {
-    @Test("objects round-trip whole, from 0 bytes to several chunks", arguments: ["memory", "fs", "s3"])
+    @Test("objects round-trip whole, from 0 bytes to several chunks", arguments: ["memory", "fs", "s3", "s3-moto"])
     func roundTrip(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -42,7 +44,7 @@ struct StoreConformanceTests {
         }
     }
 
-    @Test("ranged reads honour their edges and cut at the end", arguments: ["memory", "fs", "s3"])
+    @Test("ranged reads honour their edges and cut at the end", arguments: ["memory", "fs", "s3", "s3-moto"])
     func rangedReads(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -57,7 +59,7 @@ struct StoreConformanceTests {
         } throws: { ($0 as? ObjectStoreError)?.code == .invalidRange }
     }
 
-    @Test("nothing is visible before close, and abort discards everything", arguments: ["memory", "fs", "s3"])
+    @Test("nothing is visible before close, and abort discards everything", arguments: ["memory", "fs", "s3", "s3-moto"])
     func abortDiscards(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -73,7 +75,7 @@ struct StoreConformanceTests {
         }
     }
 
-    @Test("list returns the keys under a prefix, sorted; delete is idempotent", arguments: ["memory", "fs", "s3"])
+    @Test("list returns the keys under a prefix, sorted; delete is idempotent", arguments: ["memory", "fs", "s3", "s3-moto"])
     func listAndDelete(kind: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }
@@ -91,7 +93,7 @@ struct StoreConformanceTests {
     }
 
     @Test("keys that could escape the root are rejected with a clear error",
-          arguments: ["memory", "fs", "s3"], ["../etc/passwd", "/abs", "a/../../b", "a//b", "a/./b", "nul\u{0}byte", "", "trailing/"])
+          arguments: ["memory", "fs", "s3", "s3-moto"], ["../etc/passwd", "/abs", "a/../../b", "a//b", "a/./b", "nul\u{0}byte", "", "trailing/"])
     func escapingKeysAreRejected(kind: String, key: String) async throws {
         let (store, cleanup) = try await makeStore(kind)
         defer { cleanup() }

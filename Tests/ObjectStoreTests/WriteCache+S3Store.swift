@@ -1,5 +1,6 @@
 import Foundation
 import ObjectStore
+import Servers
 import Platform
 import SSTFormat
 import Testing
@@ -40,11 +41,11 @@ private func entries(_ path: String) -> [String] {
     ((try? LocalFiles.listDirectory(path)) ?? []).sorted()
 }
 
-@Suite("WriteCache over S3Store on SeaweedFS")
+@Suite("WriteCache over S3Store on SeaweedFS and moto")
 struct WriteCacheS3StoreTests {
-    @Test("a flush uploads a multipart data file and a one-PUT index, verified against the stored checksums")
-    func flushUploadsAndVerifies() async throws {
-        let store = try await SharedSeaweedFS.store(for: "wc-flush")
+    @Test("a flush uploads a multipart data file and a one-PUT index, verified against the stored checksums", arguments: TestServer.allCases)
+    func flushUploadsAndVerifies(server: TestServer) async throws {
+        let store = try await server.store(for: "wc-flush")
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-wc")
         defer { try? LocalFiles.removeTree(directory) }
         let cache = try await makeCache(over: store, in: directory)
@@ -65,9 +66,9 @@ struct WriteCacheS3StoreTests {
         #expect(entries(directory + "/cache/tmp").isEmpty)
     }
 
-    @Test("a file evicted locally downloads back from S3 with ranged reads, byte for byte")
-    func downloadAfterLocalRemoval() async throws {
-        let store = try await SharedSeaweedFS.store(for: "wc-download")
+    @Test("a file evicted locally downloads back from S3 with ranged reads, byte for byte", arguments: TestServer.allCases)
+    func downloadAfterLocalRemoval(server: TestServer) async throws {
+        let store = try await server.store(for: "wc-download")
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-wc")
         defer { try? LocalFiles.removeTree(directory) }
         let cache = try await makeCache(over: store, in: directory)
@@ -86,9 +87,9 @@ struct WriteCacheS3StoreTests {
         #expect(entries(directory + "/cache/tmp").isEmpty)
     }
 
-    @Test("a producer failing after several parts leaves no object, no incomplete upload and no local file")
-    func failedFlushLeavesNothing() async throws {
-        let store = try await SharedSeaweedFS.store(for: "wc-fail")
+    @Test("a producer failing after several parts leaves no object, no incomplete upload and no local file", arguments: TestServer.allCases)
+    func failedFlushLeavesNothing(server: TestServer) async throws {
+        let store = try await server.store(for: "wc-fail")
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-wc")
         defer { try? LocalFiles.removeTree(directory) }
         let cache = try await makeCache(over: store, in: directory)

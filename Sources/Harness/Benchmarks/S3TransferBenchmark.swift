@@ -1,5 +1,6 @@
 import Foundation
 import ObjectStore
+import Servers
 import Platform
 
 /// The side-by-side S3 transfer benchmarks: the same files uploaded to (or downloaded from) one

@@ -1,5 +1,6 @@
 import Foundation
 import ObjectStore
+import Servers
 import Platform
 
 /// The remote store of one run and what must happen to it afterwards.

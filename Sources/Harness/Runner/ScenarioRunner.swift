@@ -3,6 +3,7 @@ import Foundation
 import Histogram
 import Logging
 import ObjectStore
+import Servers
 import Platform
 import Synchronization
 import WriteCache

@@ -8,7 +8,8 @@ import Foundation
 /// (``CurlEngine``), so connections are reused and no Swift task ever blocks in libcurl.
 /// Every object and every multipart part carries its SHA-256 (`x-amz-checksum-sha256`), which
 /// the server verifies; ``stat(key:)`` returns it (for a multipart upload, S3's composite
-/// checksum, which ``ObjectWriter/close()`` also returns, so the two can be compared).
+/// checksum, which ``ObjectWriter/close()`` also returns, so the two can be compared). Servers
+/// report that checksum in different forms; ``S3ReportedChecksum`` reads each into one.
 ///
 /// The store does not retry: a failed request throws an ``ObjectStoreError`` whose
 /// ``ObjectStoreError/isTransient`` tells the caller's retry policy whether to try again.
@@ -104,7 +105,7 @@ public final class S3Store: ObjectStore {
             throw ObjectStoreError(code: .internalError, operation: .stat, key: key,
                                    message: "HeadObject \(errors.target(key)): the response has no Content-Length", isTransient: true)
         }
-        return ObjectInfo(key: key, size: length, checksum: Self.checksum(from: response))
+        return ObjectInfo(key: key, size: length, checksum: try await resolvedChecksum(of: key, head: response))
     }
 
     public func delete(key: String) async throws(ObjectStoreError) {
@@ -196,14 +197,6 @@ public final class S3Store: ObjectStore {
                                    message: "\(action) \(errors.target(key)): the answer is not well-formed XML", isTransient: true)
         }
         return document
-    }
-
-    /// The checksum a response reports (`x-amz-checksum-sha256`, composite when it ends in
-    /// `-<parts>` or the server says `COMPOSITE`).
-    static func checksum(from response: HTTPResponse) -> Checksum? {
-        guard let value = response.header("x-amz-checksum-sha256"), !value.isEmpty else { return nil }
-        let composite = value.contains("-") || response.header("x-amz-checksum-type") == "COMPOSITE"
-        return Checksum(algorithm: composite ? "sha256-composite" : "sha256", value: value)
     }
 }
 
