@@ -20,7 +20,7 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
-## test: every unit and integration test (SeaweedFS included)
+## test: every unit and integration test (against SeaweedFS and moto, plus an s3 scenario on moto)
 test: setup
 	@scripts/check-tree.sh
 	$(SWIFT) build --build-tests
