@@ -18,6 +18,9 @@ public enum BlockingIO {
 
     /// Runs `body` on the blocking-I/O pool and returns its result.
     ///
+    /// Skips `body` when the task is already cancelled, so it is for work, never for clean-up:
+    /// closing descriptors and removing temp files go through ``runToCompletion(_:)``.
+    ///
     /// - Parameter body: a synchronous closure that may block (system calls, file I/O).
     /// - Returns: what `body` returned.
     /// - Throws: what `body` threw, or `CancellationError` if the task was cancelled before

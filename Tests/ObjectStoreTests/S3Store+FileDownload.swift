@@ -48,4 +48,26 @@ struct S3StoreFileDownloadTests {
         }
         #expect(try LocalFiles.listDirectory(directory).isEmpty)
     }
+
+    @Test("cancelling a download part-way removes the partial file", arguments: TestServer.allCases)
+    func cancelledDownloadRemovesPartialFile(server: TestServer) async throws {
+        let store = try await server.store(for: "download-cancel")
+        try await store.put(key: "big.bin", bytes: testBytes(count: 48 << 20, seed: 5), options: WriteOptions(partSize: 8 << 20))
+        let directory = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-s3-download")
+        defer { try? LocalFiles.removeTree(directory) }
+        let path = directory + "/big.bin"
+        let task = Task {
+            try await store.download(key: "big.bin", to: path, options: WriteOptions(partSize: 1 << 20, concurrency: 1))
+        }
+        // Bounded wait until the file exists and has bytes, so the cancellation hits mid-way.
+        var started = false
+        for _ in 0..<1000 where !started {
+            started = ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0) > 0
+            if !started { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        task.cancel()
+        let outcome = await task.result
+        if case .success = outcome { return }  // finished before the cancellation: nothing to check
+        #expect(try LocalFiles.listDirectory(directory).isEmpty, "the partial download was left behind")
+    }
 }

@@ -14,6 +14,8 @@ final class FileSystemObjectWriter: ObjectWriter {
     private let file: LocalFile
     private let phase: Mutex<Phase> = Mutex(.open(offset: 0))
     private let failedAbort: Mutex<ObjectStoreError?> = Mutex(nil)
+    /// Whether the descriptor was closed: it is closed exactly once, by whichever path gets there.
+    private let descriptorClosed = Atomic<Bool>(false)
 
     init(store: FileSystemStore, key: String, file: LocalFile) {
         self.store = store
@@ -22,6 +24,11 @@ final class FileSystemObjectWriter: ObjectWriter {
     }
 
     var abortFailure: ObjectStoreError? { failedAbort.withLock { $0 } }
+
+    /// Closes the temp file's descriptor unless that already happened. Blocks briefly.
+    private func closeFile() {
+        if !descriptorClosed.exchange(true, ordering: .acquiringAndReleasing) { file.close() }
+    }
 
     private func take(_ step: String) throws(ObjectStoreError) -> UInt64 {
         let key = self.key
@@ -54,15 +61,20 @@ final class FileSystemObjectWriter: ObjectWriter {
         let directory = String(target[..<target.lastIndex(of: "/")!])
         do {
             try await store.io(.write, key) {
-                try file.sync()
-                file.close()
+                let synced = Result { try file.sync() }
+                self.closeFile()
+                try synced.get()
                 try LocalFiles.createDirectories(directory)
                 try LocalFiles.rename(file.path, to: target)
                 try LocalFiles.syncDirectory(directory)
             }
         } catch {
             phase.withLock { $0 = .finished }
-            _ = try? await store.io(.write, key) { try LocalFiles.remove(file.path) }
+            // Clean-up: runs even in a cancelled task (which is what may have failed the close).
+            _ = try? await store.io(.write, key, cleanup: true) {
+                self.closeFile()
+                try LocalFiles.remove(file.path)
+            }
             throw error
         }
         phase.withLock { $0 = .finished }
@@ -78,8 +90,8 @@ final class FileSystemObjectWriter: ObjectWriter {
         guard wasOpen else { return }
         let file = self.file
         do {
-            try await store.io(.write, key) {
-                file.close()
+            try await store.io(.write, key, cleanup: true) {
+                self.closeFile()
                 try LocalFiles.remove(file.path)
             }
         } catch {

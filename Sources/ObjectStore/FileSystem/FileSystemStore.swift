@@ -120,12 +120,15 @@ public final class FileSystemStore: ObjectStore {
     }
 
     /// Runs blocking `body` on the I/O pool, mapping local errors to store errors.
+    ///
+    /// - Parameter cleanup: run `body` even when the task is cancelled (``BlockingIO/runToCompletion(_:)``):
+    ///   for removing temp files and closing descriptors, which must happen whatever the caller's fate.
     func io<T: Sendable>(
-        _ operation: ObjectStoreError.Operation, _ key: String?,
+        _ operation: ObjectStoreError.Operation, _ key: String?, cleanup: Bool = false,
         _ body: @escaping @Sendable () throws -> T
     ) async throws(ObjectStoreError) -> T {
         do {
-            return try await BlockingIO.run(body)
+            return try await cleanup ? BlockingIO.runToCompletion(body) : BlockingIO.run(body)
         } catch let error as ObjectStoreError {
             throw error
         } catch let error as LocalFileError {

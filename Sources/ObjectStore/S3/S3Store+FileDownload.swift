@@ -34,7 +34,8 @@ extension S3Store {
             return total
         } catch {
             file.close()
-            _ = try? await BlockingIO.run { try LocalFiles.remove(path) }
+            // Clean-up: runs even when the download failed because the task was cancelled.
+            _ = try? await BlockingIO.runToCompletion { try LocalFiles.remove(path) }
             throw error
         }
     }

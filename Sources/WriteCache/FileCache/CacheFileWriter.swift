@@ -31,11 +31,18 @@ public final class CacheFileWriter: ByteSink {
     private let cache: FileCache
     private let file: LocalFile
     private let state = Mutex(State())
+    /// Whether the descriptor was closed: it is closed exactly once, by whichever path gets there.
+    private let descriptorClosed = Atomic<Bool>(false)
 
     init(cache: FileCache, key: FileKey, file: LocalFile) {
         self.cache = cache
         self.key = key
         self.file = file
+    }
+
+    /// Closes the temp file's descriptor unless that already happened. Blocks briefly.
+    private func closeFile() {
+        if !descriptorClosed.exchange(true, ordering: .acquiringAndReleasing) { file.close() }
     }
 
     /// The temp file's path.
@@ -70,6 +77,8 @@ public final class CacheFileWriter: ByteSink {
         let file = self.file
         do {
             try await BlockingIO.run { try file.write(bytes, at: offset) }
+        } catch is CancellationError {
+            throw WriteCacheError(code: .cancelled, message: "writing \(bytes.count) bytes of \(key) to '\(file.path)' was cancelled", key: key)
         } catch {
             throw WriteCacheError(code: .io, message: "writing \(bytes.count) bytes of \(key) to '\(file.path)' failed: \(error)",
                                   key: key, cause: error)
@@ -105,10 +114,15 @@ public final class CacheFileWriter: ByteSink {
         let directory = cache.configuration.directory
         let cache = self.cache
         let key = self.key
+        // A cancelled task does not commit, but its clean-up (closing the descriptor, removing
+        // the temp file) runs to completion: the body below always runs, never skipped.
+        let cancelled = Task.isCancelled
         do {
-            try await BlockingIO.run {
-                try file.sync()
-                file.close()
+            try await BlockingIO.runToCompletion {
+                if cancelled { throw CancellationError() }
+                let synced = Result { try file.sync() }
+                self.closeFile()
+                try synced.get()
                 // A predecessor of this key evicted a moment ago may still be being deleted:
                 // renaming now would let that deletion remove the new file.
                 var waits = 0
@@ -120,8 +134,14 @@ public final class CacheFileWriter: ByteSink {
                 try LocalFiles.syncDirectory(directory)
             }
         } catch {
-            _ = try? await BlockingIO.runToCompletion { try LocalFiles.remove(file.path) }
+            _ = try? await BlockingIO.runToCompletion {
+                self.closeFile()
+                try LocalFiles.remove(file.path)
+            }
             cache.release(reserved)
+            if error is CancellationError {
+                throw WriteCacheError(code: .cancelled, message: "committing \(key) was cancelled; its temp file was removed", key: key)
+            }
             throw WriteCacheError(code: .io, message: "committing \(key) to '\(target)' failed: \(error)", key: key, cause: error)
         }
         await cache.indexCommitted(key, size: size, reserved: reserved, pinned: pinned)
@@ -139,7 +159,7 @@ public final class CacheFileWriter: ByteSink {
         guard let reserved else { return }
         let file = self.file
         _ = try? await BlockingIO.runToCompletion {
-            file.close()
+            self.closeFile()
             try LocalFiles.remove(file.path)
         }
         cache.release(reserved)
