@@ -32,6 +32,10 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         public static let cancelled: Code = "Cancelled"
         /// A local file operation failed (file-system store).
         public static let io: Code = "IOError"
+        /// The client could not make the request at all, and a retry would fail the same way: a
+        /// malformed URL, an unsupported protocol, a TLS certificate that fails verification, a
+        /// request body that cannot be sent again.
+        public static let transport: Code = "TransportError"
 
         // Transient: a retry after a back-off can succeed.
         /// The store asks the client to slow down (503, honour `Retry-After`).

@@ -47,6 +47,8 @@ struct HTTPResponse: Sendable {
 struct TransportFailure: Error, Sendable, CustomStringConvertible {
     /// What happened, in the terms of ``ObjectStoreError/Code``.
     enum Kind: Sendable {
+        /// ``connection`` and ``timeout`` are transient; ``other`` is a permanent failure of the
+        /// request itself (malformed URL, TLS verification, failed rewind).
         case connection, timeout, cancelled, other
         /// A local file could not take the response (or the response did not fit it).
         case local
@@ -69,11 +71,15 @@ struct TransportFailure: Error, Sendable, CustomStringConvertible {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             kind = .timeout
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR:
+        // The network or the server failed this time: a retry can succeed.
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
+             CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+             CURLE_SSL_CONNECT_ERROR, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR:
             kind = .connection
         case CURLE_ABORTED_BY_CALLBACK:
             kind = .cancelled
+        // Everything else (malformed URL, unsupported protocol, TLS verification, a failed
+        // rewind of the body, a bad option, out of memory) fails the same way on every attempt.
         default:
             kind = .other
         }

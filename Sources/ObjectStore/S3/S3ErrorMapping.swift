@@ -1,9 +1,13 @@
+import Foundation
+
 /// Turns S3 responses and transport failures into ``ObjectStoreError``s.
 ///
 /// The code is the S3 error code where the server sent one (mapped onto our stable names:
 /// `SignatureDoesNotMatch` and `InvalidAccessKeyId` become ``ObjectStoreError/Code/accessDenied``),
 /// else derived from the HTTP status. Transient: 500, 503 (`SlowDown` honouring `Retry-After`),
-/// 429, `RequestTimeout`, connection failures and timeouts. Everything else is permanent.
+/// 429, `RequestTimeout`, connection failures and timeouts. Everything else is permanent,
+/// including libcurl failures that no retry can cure (a malformed URL, a TLS certificate that
+/// fails verification, a body that cannot be rewound: ``ObjectStoreError/Code/transport``).
 struct S3ErrorMapping: Sendable {
     /// The bucket, named in every message.
     var bucket: String
@@ -45,10 +49,7 @@ struct S3ErrorMapping: Sendable {
         let code = s3Code.map { Self.knownCodes[$0] ?? ObjectStoreError.Code($0) } ?? Self.code(forStatus: response.status)
         let transient = ObjectStoreError.Code.transientCodes.contains(code)
             || response.status >= 500 || response.status == 429
-        var retryAfter: Duration?
-        if let header = response.header("retry-after"), let seconds = Double(header.trimmingSpaces()), seconds >= 0 {
-            retryAfter = .milliseconds(Int64(seconds * 1000))
-        }
+        let retryAfter = response.header("retry-after").flatMap { Self.retryAfter(parsing: $0) }
         var text = "\(action) \(target(key)): S3 answered \(response.status)"
         if let s3Code { text += " \(s3Code)" }
         if let s3Message, !s3Message.isEmpty { text += " (\(s3Message))" }
@@ -65,14 +66,45 @@ struct S3ErrorMapping: Sendable {
         case .connection: (code, transient) = (.connection, true)
         case .timeout: (code, transient) = (.timeout, true)
         case .cancelled: (code, transient) = (.cancelled, false)
-        case .other: (code, transient) = (.connection, true)
+        case .other: (code, transient) = (.transport, false)
         case .local: (code, transient) = (.io, false)
         }
         let what = failure.kind == .cancelled ? "was cancelled" : "failed: \(failure.detail)"
-        let text = "\(action) \(target(key)) \(what)"
-            + (transient ? "; the server may be down or overloaded, a retry can succeed" : "")
+        var text = "\(action) \(target(key)) \(what)"
+        if transient {
+            text += "; the server may be down or overloaded, a retry can succeed"
+        } else if failure.kind == .other {
+            text += "; the request itself cannot succeed (check the endpoint URL, its TLS certificate and CA bundle), a retry would fail the same way"
+        }
         return ObjectStoreError(code: code, operation: operation, key: key, message: credentials.redacting(text),
                                 isTransient: transient, cause: failure)
+    }
+
+    /// The longest wait a server's `Retry-After` can ask for; the caller's retry policy caps it
+    /// further (by its maximum back-off).
+    static let maximumRetryAfter: Duration = .seconds(60)
+
+    /// The wait a `Retry-After` header asks for: delay-seconds (a decimal is tolerated) or an
+    /// HTTP-date, capped at ``maximumRetryAfter``.
+    ///
+    /// Whatever the server sends, this never traps: a negative, infinite, NaN or unparseable
+    /// value gives `nil` (the retry policy's own back-off then applies), a huge one the cap.
+    static func retryAfter(parsing header: String, now: Date = Date()) -> Duration? {
+        let text = header.trimmingSpaces()
+        let cap = Double(maximumRetryAfter.components.seconds)
+        var seconds: Double?
+        if let value = Double(text), value.isFinite {
+            // `Double` also reads "0x1p3" and "1e3"; any finite number is a number of seconds.
+            seconds = value
+        } else if text.contains(","), text.utf8.count <= 64 {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+            if let date = formatter.date(from: text) { seconds = max(0, date.timeIntervalSince(now)) }
+        }
+        guard let seconds, seconds >= 0 else { return nil }
+        return .milliseconds(Int64((min(seconds, cap) * 1000).rounded(.up)))
     }
 
     /// `s3://bucket/key` (or `s3://bucket` without a key).
