@@ -103,7 +103,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Servers", "Platform", "WriteCache", "SSTFormat"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Servers", "Platform", "WriteCache", "SSTFormat", "CCurl"]),
         .testTarget(name: "ServersTests", dependencies: ["Servers", "ObjectStore", "Platform"]),
         .testTarget(
             name: "SSTFormatTests",

@@ -33,6 +33,8 @@ final class CurlEngine: Sendable {
     private let userPassword: String
     private let signing: String
     private let limits: TransferLimits
+    /// `curl_multi_add_handle`, replaceable so tests can make it fail.
+    private let addHandle: @Sendable (_ multi: UnsafeMutableRawPointer, _ easy: UnsafeMutableRawPointer) -> CURLMcode
 
     private static let globalInit: Void = {
         curl_global_init(3)  // CURL_GLOBAL_ALL: a function-like macro Swift does not import.
@@ -44,7 +46,11 @@ final class CurlEngine: Sendable {
     ///   - userPassword: `ACCESS_KEY:SECRET` for SigV4 signing; kept only inside libcurl's options.
     ///   - signing: the `CURLOPT_AWS_SIGV4` provider string, `aws:amz:REGION:s3`.
     ///   - limits: timeouts and the low-speed limit of every transfer.
-    init(userPassword: String, signing: String, limits: TransferLimits) {
+    ///   - addHandle: adds an easy handle to the multi handle (`curl_multi_add_handle`; tests
+    ///     pass one that fails).
+    init(userPassword: String, signing: String, limits: TransferLimits,
+         addHandle: @escaping @Sendable (_ multi: UnsafeMutableRawPointer, _ easy: UnsafeMutableRawPointer) -> CURLMcode
+             = { curl_multi_add_handle($0, $1) }) {
         _ = Self.globalInit
         guard let multi = curl_multi_init() else {
             fatalError("curl_multi_init failed: libcurl is out of memory")
@@ -53,6 +59,7 @@ final class CurlEngine: Sendable {
         self.userPassword = userPassword
         self.signing = signing
         self.limits = limits
+        self.addHandle = addHandle
         ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
         let thread = Thread { [self] in self.runLoop() }
         thread.name = "flushbench-curl"
@@ -134,9 +141,17 @@ final class CurlEngine: Sendable {
                         completion(.failure(TransportFailure(kind: .other, curlCode: 0, detail: "curl_easy_init failed")))
                         continue
                     }
+                    // A handle the multi handle refused never completes: fail it now, or its
+                    // caller would wait forever.
+                    let added = addHandle(multi, transfer.handle)
+                    guard added == CURLM_OK else {
+                        let text = curl_multi_strerror(added).map { String(cString: $0) } ?? "unknown"
+                        completion(.failure(TransportFailure(kind: .other, curlCode: Int(added.rawValue),
+                                                             detail: "curl_multi_add_handle failed: \(text)")))
+                        continue
+                    }
                     active[id] = transfer
                     idsByHandle[transfer.handle] = id
-                    curl_multi_add_handle(multi, transfer.handle)
                 case let .cancel(id):
                     end(id) { _ in .failure(.cancelled) }
                 }
