@@ -94,7 +94,9 @@ public protocol ObjectWriter: AnyObject, Sendable {
     /// is reported through ``abortFailure``, so the caller can record a leftover.
     func abort() async
 
-    /// Why the last ``abort()`` could not discard everything, or `nil` when it did.
+    /// Why the last ``abort()`` (or the abort after a failed write) could not discard
+    /// everything, or `nil` when it did. Its ``ObjectStoreError/leftovers`` lists what is left
+    /// (incomplete uploads with their ids), for the caller to record as known orphans.
     var abortFailure: ObjectStoreError? { get }
 }
 

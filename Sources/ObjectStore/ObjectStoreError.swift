@@ -81,6 +81,10 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     public var httpStatus: Int?
     /// The underlying error.
     public var cause: (any Error)?
+    /// What a failed write left on the store and could not clean up (incomplete multipart
+    /// uploads, with their ids), for the caller to record as known orphans; `nil` when the
+    /// clean-up succeeded or there was nothing to clean up.
+    public var leftovers: WriteLeftovers?
 
     /// Creates an error; `isTransient` defaults to whether `code` is in ``Code/transientCodes``.
     public init(
@@ -91,7 +95,8 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         isTransient: Bool? = nil,
         retryAfter: Duration? = nil,
         httpStatus: Int? = nil,
-        cause: (any Error)? = nil
+        cause: (any Error)? = nil,
+        leftovers: WriteLeftovers? = nil
     ) {
         self.code = code
         self.operation = operation
@@ -101,6 +106,25 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         self.retryAfter = retryAfter
         self.httpStatus = httpStatus
         self.cause = cause
+        self.leftovers = leftovers
+    }
+
+    /// Whether the request may have taken effect although it failed: no HTTP answer arrived
+    /// (a lost reply, a timeout) or the server failed internally (5xx). A definite 4xx means
+    /// the server did nothing.
+    public var mayHaveTakenEffect: Bool {
+        guard let httpStatus else { return code != .invalidKey && code != .io && code != .transport }
+        return httpStatus >= 500
+    }
+
+    /// This error with the leftovers of `cleanupFailure` (a failed clean-up after it) attached,
+    /// and its message extended by what the clean-up could not do.
+    public func addingLeftovers(of cleanupFailure: ObjectStoreError?) -> ObjectStoreError {
+        guard let cleanupFailure else { return self }
+        var error = self
+        error.leftovers = cleanupFailure.leftovers ?? WriteLeftovers(uploads: [], mayHaveMore: true)
+        error.message += "; the clean-up after it failed too: \(cleanupFailure.message)"
+        return error
     }
 
     /// `notFound` for `key`.
@@ -119,5 +143,20 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         var text = "\(message) [\(code)\(isTransient ? ", transient" : "")]"
         if let cause, !(cause is ObjectStoreError) { text += " (cause: \(cause))" }
         return text
+    }
+}
+
+/// What a failed write left on a store and could not remove.
+public struct WriteLeftovers: Sendable, Hashable {
+    /// Incomplete multipart uploads that could not be aborted, each with its upload id.
+    public var uploads: [IncompleteUpload]
+    /// Whether there may be more than ``uploads``: the store could not list the key's
+    /// incomplete uploads, after a request that may have started one.
+    public var mayHaveMore: Bool
+
+    /// Creates a record of leftovers.
+    public init(uploads: [IncompleteUpload], mayHaveMore: Bool) {
+        self.uploads = uploads
+        self.mayHaveMore = mayHaveMore
     }
 }

@@ -29,6 +29,8 @@ final class S3ObjectWriter: ObjectWriter {
         var parts: [Part] = []
         var finished = false
         var abortFailure: ObjectStoreError?
+        /// A create failed in a way that may have started an upload we never learned the id of.
+        var createUncertain = false
     }
 
     private let store: S3Store
@@ -140,7 +142,7 @@ final class S3ObjectWriter: ObjectWriter {
                 return !state.finished
             }
             if first { await Task { await self.abortRemote() }.value }
-            throw error
+            throw error.addingLeftovers(of: abortFailure)
         }
     }
 
@@ -159,6 +161,9 @@ final class S3ObjectWriter: ObjectWriter {
                     return .failure(error)
                 }
             }.value
+            if case let .failure(error) = created, error.mayHaveTakenEffect {
+                state.withLock { $0.createUncertain = true }
+            }
             let id = try created.get()
             state.withLock { $0.uploadID = id }
             if Task.isCancelled { throw ObjectStoreError.cancelled(.write, key: key) }
@@ -208,47 +213,20 @@ final class S3ObjectWriter: ObjectWriter {
         return ObjectInfo(key: key, size: size, checksum: composite)
     }
 
-    /// Cancels the parts in flight, waits for them, and aborts the multipart upload if one was
-    /// started. A failure to abort is kept in ``abortFailure``.
+    /// Cancels the parts in flight, waits for them, and aborts the multipart upload: the one
+    /// started, and any a create whose reply was lost started without our knowing its id. What
+    /// cannot be aborted is kept in ``abortFailure``, its ``ObjectStoreError/leftovers`` listing
+    /// the uploads.
     private func abortRemote() async {
-        let (tasks, uploadID) = state.withLock { state in
+        let (tasks, uploadID, uncertain) = state.withLock { state in
             defer { state.inFlight = []; state.buffer = [] }
-            return (state.inFlight, state.uploadID)
+            return (state.inFlight, state.uploadID, state.createUncertain)
         }
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.value }
-        guard let uploadID else { return }
-        // A part the server was still receiving when the abort arrived can land after it and
-        // bring the upload back (S3 documents that an abort may need repeating), so check the
-        // listing and abort again, a few times, before calling the upload gone.
-        let upload = IncompleteUpload(key: key, uploadID: uploadID)
-        var failure: ObjectStoreError?
-        for attempt in 1...Self.abortAttempts {
-            do {
-                try await store.abortIncompleteUpload(upload)
-                failure = nil
-            } catch {
-                failure = error
-            }
-            let pending: [IncompleteUpload]
-            do {
-                pending = try await store.incompleteUploads(prefix: key)
-            } catch {
-                failure = failure ?? error
-                break
-            }
-            guard pending.contains(where: { $0.uploadID == uploadID }) else {
-                failure = nil
-                break
-            }
-            failure = ObjectStoreError(
-                code: .internalError, operation: .write, key: key,
-                message: "abort of the multipart upload of 's3://\(store.configuration.bucket)/\(key)' (upload \(uploadID)) left it listed after \(attempt) attempt(s)")
-            if attempt < Self.abortAttempts { try? await Task.sleep(for: .milliseconds(100 * attempt)) }
+        guard uploadID != nil || uncertain else { return }
+        if let failure = await store.abortUploads(ofKey: key, known: uploadID) {
+            state.withLock { $0.abortFailure = failure }
         }
-        if let failure { state.withLock { $0.abortFailure = failure } }
     }
-
-    /// Aborts of one multipart upload before it is reported as left behind.
-    static let abortAttempts = 4
 }

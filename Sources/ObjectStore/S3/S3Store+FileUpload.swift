@@ -18,7 +18,9 @@ extension S3Store {
     ///   - options: part size (at least 5 MiB) and parts in flight.
     /// - Returns: size and checksum, equal to what ``stat(key:)`` reports afterwards.
     /// - Errors: `io` when the file cannot be read; any S3 error. A failed multipart upload is
-    ///   aborted before the error is thrown.
+    ///   aborted before the error is thrown (with any upload of the key a create whose reply was
+    ///   lost started); uploads that could not be aborted are in the error's
+    ///   ``ObjectStoreError/leftovers``.
     public func upload(file path: String, key: String, options: WriteOptions = WriteOptions()) async throws(ObjectStoreError) -> ObjectInfo {
         try ObjectKey.validate(key, operation: .write)
         let file = try await fileOperation(path: path, key: key) { try LocalFile.openForReading(path) }
@@ -33,7 +35,16 @@ extension S3Store {
             return ObjectInfo(key: key, size: size, checksum: checksum)
         }
 
-        let uploadID = try await createMultipartUpload(key: key)
+        let uploadID: String
+        do {
+            uploadID = try await createMultipartUpload(key: key)
+        } catch {
+            // The server may have started the upload although no id came back (a lost reply):
+            // find and abort it, in a task of its own so a cancelled caller still cleans up.
+            guard error.mayHaveTakenEffect else { throw error }
+            let failure = await Task { await self.abortUploads(ofKey: key, known: nil) }.value
+            throw error.addingLeftovers(of: failure)
+        }
         let ranges = stride(from: UInt64(0), to: size, by: Int(partSize)).map { $0..<min($0 + partSize, size) }
         do {
             let parts = try await uploadParts(of: file, ranges: ranges, key: key, uploadID: uploadID,
@@ -42,10 +53,10 @@ extension S3Store {
             try await completeMultipartUpload(key: key, uploadID: uploadID, parts: parts, expected: composite)
             return ObjectInfo(key: key, size: size, checksum: composite)
         } catch {
-            // A task of its own: a cancelled caller must still free the parts.
-            let upload = IncompleteUpload(key: key, uploadID: uploadID)
-            await Task { try? await self.abortIncompleteUpload(upload) }.value
-            throw error
+            // A task of its own: a cancelled caller must still free the parts. What cannot be
+            // aborted travels with the error (its `leftovers`), never silently dropped.
+            let failure = await Task { await self.abortUploads(ofKey: key, known: uploadID) }.value
+            throw error.addingLeftovers(of: failure)
         }
     }
 

@@ -43,6 +43,10 @@ extension S3Store {
                                             ("x-amz-content-sha256", Self.emptySHA256Hex),
                                             ("Content-Type", "application/octet-stream")])
         let response = try await send(request, operation: .write, action: "CreateMultipartUpload", key: key)
+        if createReplyIsLost() {
+            throw ObjectStoreError(code: .connection, operation: .write, key: key,
+                                   message: "CreateMultipartUpload \(errors.target(key)): the reply was lost (a fault injected by a test)")
+        }
         guard let id = S3XMLElement.parse(response.body)?.text("UploadId"), !id.isEmpty else {
             throw ObjectStoreError(code: .internalError, operation: .write, key: key,
                                    message: "CreateMultipartUpload \(errors.target(key)): the answer holds no UploadId", isTransient: true)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// An object store on an S3-compatible server, spoken to through libcurl.
 ///
@@ -20,6 +21,8 @@ public final class S3Store: ObjectStore {
     let engine: CurlEngine
     let errors: S3ErrorMapping
     private let bucketURL: String
+    /// Faults injected by tests (none otherwise).
+    let injectedFaults = Mutex(S3InjectedFaults())
 
     /// Creates a store; no request is sent until the first operation.
     public init(configuration: S3Configuration) {
@@ -155,6 +158,10 @@ public final class S3Store: ObjectStore {
     }
 
     public func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError) {
+        if abortFailsByInjection() {
+            throw ObjectStoreError(code: .internalError, operation: .delete, key: upload.key,
+                                   message: "AbortMultipartUpload \(errors.target(upload.key)): failed (a fault injected by a test)")
+        }
         let request = HTTPRequest(method: "DELETE", url: url(forKey: upload.key, query: [("uploadId", upload.uploadID)]),
                                   headers: [("x-amz-content-sha256", Self.emptySHA256Hex)])
         _ = try await send(request, operation: .delete, action: "AbortMultipartUpload", key: upload.key, accepting: [404])
