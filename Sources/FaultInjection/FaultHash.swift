@@ -1,3 +1,5 @@
+import Platform
+
 /// The hash that fault decisions are drawn from: SplitMix64 mixing over the decision's inputs.
 ///
 /// A decision is a pure function of (seed, rule, operation, key, range start, attempt, purpose),
@@ -5,13 +7,10 @@
 /// which operations are hit. The key is folded with 64-bit FNV-1a, then every input goes
 /// through SplitMix64's finalizer, which spreads each input bit over the whole word.
 enum FaultHash {
-    /// SplitMix64's output function (Steele, Lea, Flood 2014).
+    /// SplitMix64's output function (Steele, Lea, Flood 2014), Platform's one copy.
     @inline(__always)
     static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(value)
     }
 
     /// `state` with `value` folded in.

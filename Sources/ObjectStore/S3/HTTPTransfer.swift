@@ -1,4 +1,5 @@
 import CCurl
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -104,14 +105,6 @@ struct TransferLimits: Sendable {
     var lowSpeedTime: Duration
 }
 
-extension Duration {
-    /// Whole milliseconds, rounded up so a tiny positive duration never becomes "no limit".
-    var milliseconds: Int {
-        let parts = components
-        let fromAttos = (parts.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int(parts.seconds) * 1000 + Int(fromAttos)
-    }
-}
 
 /// The state of one transfer while libcurl runs it. Confined to the curl thread after
 /// submission: callbacks reach it through the `Unmanaged` pointer set as their user data.
@@ -154,10 +147,10 @@ final class CurlTransfer {
         ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         ccurl_easy_setopt_string(handle, CURLOPT_USERPWD, userPassword)
         ccurl_easy_setopt_string(handle, CURLOPT_AWS_SIGV4, signing)
-        ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, limits.connectTimeout.milliseconds)
-        ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, limits.requestTimeout.milliseconds)
+        ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, limits.connectTimeout.millisecondsRoundedUp)
+        ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, limits.requestTimeout.millisecondsRoundedUp)
         ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
-        ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, limits.lowSpeedTime.milliseconds / 1000))
+        ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, limits.lowSpeedTime.millisecondsRoundedUp / 1000))
         ccurl_easy_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         ccurl_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
         ccurl_easy_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 2 << 20)

@@ -42,32 +42,9 @@ extension S3Store {
 
     /// Fetches `ranges` of `key` into `file`, `concurrency` at a time.
     private func readRanges(_ ranges: [Range<UInt64>], of key: String, into file: LocalFile, concurrency: Int) async throws(ObjectStoreError) {
-        let failure: ObjectStoreError? = await withTaskGroup(of: ObjectStoreError?.self) { group in
-            var next = 0
-            func startNext() {
-                guard next < ranges.count else { return }
-                let range = ranges[next]
-                next += 1
-                group.addTask {
-                    do throws(ObjectStoreError) {
-                        try await self.readRange(range, of: key, into: file)
-                        return nil
-                    } catch {
-                        return error
-                    }
-                }
-            }
-            for _ in 0..<concurrency { startNext() }
-            while let outcome = await group.next() {
-                if let error = outcome {
-                    group.cancelAll()
-                    return error
-                }
-                startNext()
-            }
-            return nil
+        try await BoundedConcurrency.forEach(ranges, limit: concurrency) { (range) async throws(ObjectStoreError) in
+            try await self.readRange(range, of: key, into: file)
         }
-        if let failure { throw failure }
     }
 
     private func readRange(_ range: Range<UInt64>, of key: String, into file: LocalFile) async throws(ObjectStoreError) {

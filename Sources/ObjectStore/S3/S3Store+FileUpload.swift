@@ -63,41 +63,15 @@ extension S3Store {
     /// Uploads the parts, `concurrency` at a time (start N, add one as each finishes).
     private func uploadParts(of file: LocalFile, ranges: [Range<UInt64>], key: String, uploadID: String,
                              concurrency: Int) async throws(ObjectStoreError) -> [S3ObjectWriter.Part] {
-        let result: Result<[S3ObjectWriter.Part], ObjectStoreError> = await withTaskGroup(of: Result<S3ObjectWriter.Part, ObjectStoreError>.self) { group in
-            var next = 0
-            func startNext() {
-                guard next < ranges.count else { return }
-                let range = ranges[next]
-                let number = next + 1
-                next += 1
-                group.addTask {
-                    do throws(ObjectStoreError) {
-                        let digest = try await self.sha256(of: file, range: range, key: key)
-                        let part = try await self.uploadPart(
-                            key: key, uploadID: uploadID, number: number, bytes: [],
-                            file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: range.count),
-                            sha256: digest)
-                        return .success(part)
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-            }
-            for _ in 0..<concurrency { startNext() }
-            var parts: [S3ObjectWriter.Part] = []
-            while let outcome = await group.next() {
-                switch outcome {
-                case let .success(part):
-                    parts.append(part)
-                    startNext()
-                case let .failure(error):
-                    group.cancelAll()
-                    return .failure(error)
-                }
-            }
-            return .success(parts.sorted { $0.number < $1.number })
+        let numbered = Array(ranges.enumerated())
+        return try await BoundedConcurrency.map(numbered, limit: concurrency) { (part) async throws(ObjectStoreError) -> S3ObjectWriter.Part in
+            let (index, range) = part
+            let digest = try await self.sha256(of: file, range: range, key: key)
+            return try await self.uploadPart(
+                key: key, uploadID: uploadID, number: index + 1, bytes: [],
+                file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: range.count),
+                sha256: digest)
         }
-        return try result.get()
     }
 
     /// The raw SHA-256 of `range` of `file`, read in 1 MiB blocks off the cooperative pool.

@@ -1,3 +1,5 @@
+import Platform
+
 /// Generates the rows of a flush deterministically from a ``FlushDataSpec``.
 ///
 /// Rows come sorted by (tags, timestamp), as a memtable flush produces them. Every value is a
@@ -114,9 +116,6 @@ public struct FlushDataGenerator: Sendable {
 
     /// A well-mixed 64-bit value of (seed, row, salt): SplitMix64's finaliser.
     private func mix(_ row: Int, _ salt: UInt64) -> UInt64 {
-        var z = spec.seed &+ UInt64(truncatingIfNeeded: row) &* 0x9E37_79B9_7F4A_7C15 &+ salt &* 0xD1B5_4A32_D192_ED03
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.finalize(spec.seed &+ UInt64(truncatingIfNeeded: row) &* SplitMix64.goldenGamma &+ salt &* 0xD1B5_4A32_D192_ED03)
     }
 }

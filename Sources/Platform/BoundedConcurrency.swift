@@ -1,0 +1,62 @@
+/// Bounded concurrency with a task group: start `limit` tasks, add one each time one finishes
+/// (swift-nio's `ParallelDirCopy` pattern). The one copy of the loop for parts in flight,
+/// ranged downloads and benchmark workers.
+public enum BoundedConcurrency {
+    /// Applies `transform` to every element with at most `limit` running at once, and returns
+    /// the results in the order of `elements`.
+    ///
+    /// The first failure cancels the tasks still running and is thrown once they finished; no
+    /// further element is started after it.
+    ///
+    /// - Parameters:
+    ///   - elements: the inputs.
+    ///   - limit: the most tasks in flight (at least 1).
+    ///   - transform: the work for one element.
+    /// - Errors: the first error `transform` threw.
+    public static func map<Element: Sendable, Value: Sendable, Failure: Error>(
+        _ elements: [Element], limit: Int,
+        _ transform: @escaping @Sendable (Element) async throws(Failure) -> Value
+    ) async throws(Failure) -> [Value] {
+        let outcome: Result<[Value], Failure> = await withTaskGroup(of: (Int, Result<Value, Failure>).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < elements.count else { return }
+                let index = next
+                let element = elements[index]
+                next += 1
+                group.addTask {
+                    do throws(Failure) {
+                        return (index, .success(try await transform(element)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<max(1, limit) { startNext() }
+            var values = [Value?](repeating: nil, count: elements.count)
+            while let (index, result) = await group.next() {
+                switch result {
+                case let .success(value):
+                    values[index] = value
+                    startNext()
+                case let .failure(error):
+                    group.cancelAll()
+                    return .failure(error)
+                }
+            }
+            return .success(values.map { $0! })
+        }
+        return try outcome.get()
+    }
+
+    /// Runs `body` for every element with at most `limit` running at once.
+    ///
+    /// The first failure cancels the tasks still running and is thrown once they finished.
+    /// - Errors: the first error `body` threw.
+    public static func forEach<Element: Sendable, Failure: Error>(
+        _ elements: [Element], limit: Int,
+        _ body: @escaping @Sendable (Element) async throws(Failure) -> Void
+    ) async throws(Failure) {
+        _ = try await map(elements, limit: limit, body)
+    }
+}
