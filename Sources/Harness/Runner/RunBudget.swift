@@ -47,8 +47,10 @@ final class RunBudget: Sendable {
     func check(workload: PhaseBudget.End, checksCompleted: Bool, cleanup: PhaseBudget.End, timings: PhaseTimings) -> CheckResult {
         let afterwards = timings.checks + timings.cleanup
         var problems: [String] = []
+        let interrupted = workload != .finished && workloadEndedAt < workloadDeadline
         switch workload {
         case .finished: break
+        case _ where interrupted: problems.append("the workload was interrupted (cancelled) before its time limit of \(Self.format(timeLimit))")
         case .cancelled: problems.append("the workload was stopped at its time limit of \(Self.format(timeLimit)) (flushes and reads in flight cancelled)")
         case .abandoned: problems.append("the workload was stopped at its time limit of \(Self.format(timeLimit)) and its flushes were still cleaning up \(Self.format(cleanupTimeLimit / 2)) later (abandoned)")
         }
