@@ -46,6 +46,11 @@ public protocol ObjectStore: Sendable {
 
     /// Aborts an incomplete upload found by ``incompleteUploads(prefix:)``, freeing its parts.
     func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError)
+
+    /// Checks, before any work, that the store can be reached and used under `prefix` (the
+    /// endpoint answers, the credentials are accepted, the bucket exists). The default lists
+    /// `prefix`; see `ObjectStore+CheckAccess.swift`.
+    func checkAccess(prefix: String) async throws(ObjectStoreError)
 }
 
 extension ObjectStore {

@@ -33,11 +33,11 @@ struct GateOutputOptions: ParsableArguments {
             if let benchmarkDirectory { try report.writeBenchmarkAction(to: benchmarkDirectory) }
         } catch {
             printError("cannot write a report: \(error.localizedDescription)")
-            throw ExitCode(2)
+            throw ExitCode(.invalidInput)
         }
         for reason in report.reasons { printError(reason) }
         printError("gate: \(report.verdict) (exit \(report.verdict.rawValue))")
-        throw ExitCode(report.verdict.rawValue)
+        throw ExitCode(report.verdict.exitStatus)
     }
 }
 
@@ -80,7 +80,7 @@ struct CompareCommand: ParsableCommand {
                                                   thresholds: thresholds, timingsEnforced: !timingsReportOnly)
         } catch {
             printError("\(error)")
-            throw ExitCode(GateVerdict.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         }
         try output.finish(report)
     }

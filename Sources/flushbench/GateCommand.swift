@@ -102,13 +102,13 @@ struct GateCommand: AsyncParsableCommand {
             try output.finish(report)
         } catch let error as GateInputError {
             printError("\(error)")
-            throw ExitCode(GateVerdict.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         } catch let exit as ExitCode {
             throw exit
         } catch {
             // A file system failure (the baseline cannot be written) must not read as a regression.
             printError("gate: \(error)")
-            throw ExitCode(GateVerdict.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         }
     }
 

@@ -12,8 +12,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run scenario files; write JSON results and a Markdown summary.",
         discussion: """
-            Exit status: 0 when every check and expectation holds, 1 when some do not (or a \
-            scenario could not be set up), 2 when a scenario file is invalid.
+            Exit status: 0 when every check and expectation holds, 1 when some do not, 2 when a \
+            scenario file is invalid, 5 when a scenario could not be set up (endpoint, credentials, \
+            bucket, work directory): the run stops there, nothing of that scenario was attempted.
             """
     )
 
@@ -45,8 +46,8 @@ struct RunCommand: AsyncParsableCommand {
         let directory = "\(out)/\(stamp)"
         let progress = ProgressPrinter()
         var results: [RunResult] = []
-        var setupFailures = 0
-        for (position, scenario) in scenarios.enumerated() {
+        var setupFailed = false
+        scenarios: for (position, scenario) in scenarios.enumerated() {
             for round in 1...repetitions {
                 let label = repetitions > 1 ? "\(scenario.name) (run \(round)/\(repetitions))" : scenario.name
                 progress.line("[\(position + 1)/\(scenarios.count)] \(label): \(scenario.description)")
@@ -61,18 +62,25 @@ struct RunCommand: AsyncParsableCommand {
                         + result.expectations.filter { !$0.passed }.map { "\($0.name): expected \($0.expected), got \($0.actual)" }
                     progress.line("    \(result.passed ? "PASS" : "FAIL") in \(String(format: "%.1f", result.durationSeconds)) s: "
                         + "\(result.flushes.succeeded)/\(result.flushes.attempted) flushes, "
-                        + String(format: "%.1f MiB/s", result.throughput.uploadedMiBps)
+                        + String(format: "goodput %.1f MiB/s (attempted %.1f)", result.throughput.acknowledgedMiBps,
+                                 result.throughput.attemptedMiBps)
                         + ", \(result.faults.injected) faults -> \(path)")
                     for line in failed { progress.line("      \(line)") }
                     results.append(result)
                 } catch let error as ScenarioError {
                     progress.finish()
                     printError(ScenarioError(code: error.code, file: scenario.file, issues: error.issues).description)
-                    throw ExitCode(2)
+                    throw ExitCode(.invalidInput)
+                } catch let error as RunSetupError {
+                    progress.finish()
+                    printError("\(error)")
+                    setupFailed = true
+                    break scenarios
                 } catch {
                     progress.finish()
                     printError("\(error)")
-                    setupFailures += 1
+                    setupFailed = true
+                    break scenarios
                 }
             }
         }
@@ -85,7 +93,8 @@ struct RunCommand: AsyncParsableCommand {
             print("")
             print("results: \(directory)/ (summary.md and one JSON document per run)")
         }
-        if setupFailures > 0 || results.contains(where: { !$0.passed }) { throw ExitCode(1) }
+        if setupFailed { throw ExitCode(.setupFailed) }
+        if results.contains(where: { !$0.passed }) { throw ExitCode(.failed) }
     }
 }
 
@@ -101,10 +110,10 @@ func loadScenarios(_ files: [String]) throws -> [Scenario] {
             invalid = true
         }
     }
-    if invalid { throw ExitCode(2) }
+    if invalid { throw ExitCode(.invalidInput) }
     if scenarios.isEmpty {
         printError("no scenarios given")
-        throw ExitCode(2)
+        throw ExitCode(.invalidInput)
     }
     return scenarios
 }
@@ -130,7 +139,8 @@ final class ProgressPrinter: Sendable {
         }
         let fraction = Double(progress.flushesDone) / Double(max(progress.flushesTotal, 1))
         let text = "\(progress.flushesDone)/\(progress.flushesTotal) flushes, "
-            + String(format: "%.1f MiB/s, %d faults, %.0f s", progress.uploadedMiBps, progress.faultsInjected, progress.elapsedSeconds)
+            + String(format: "goodput %.1f MiB/s (attempted %.1f), %d faults, %.0f s", progress.acknowledgedMiBps, progress.uploadedMiBps,
+                     progress.faultsInjected, progress.elapsedSeconds)
         if isTerminal {
             let width = 30
             let filled = Int(fraction * Double(width))

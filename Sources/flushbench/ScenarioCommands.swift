@@ -33,7 +33,7 @@ struct ListCommand: ParsableCommand {
             .filter { $0.hasSuffix(".json") && $0 != "scenario.schema.json" }.sorted()
         guard !names.isEmpty else {
             printError("no scenario files in '\(directory)'")
-            throw ExitCode(2)
+            throw ExitCode(.invalidInput)
         }
         let scenarios = try loadScenarios(names.map { "\(directory)/\($0)" })
         let width = scenarios.map(\.name.count).max() ?? 0
@@ -59,7 +59,7 @@ struct ReportCommand: ParsableCommand {
                 results.append(try ResultWriter.read(file))
             } catch {
                 printError("\(error)")
-                throw ExitCode(2)
+                throw ExitCode(.invalidInput)
             }
         }
         print(ResultWriter.summaryTable(results))
@@ -67,6 +67,6 @@ struct ReportCommand: ParsableCommand {
             print("")
             print(ResultWriter.markdown(result))
         }
-        if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
+        if results.contains(where: { !$0.passed }) { throw ExitCode(.failed) }
     }
 }

@@ -19,7 +19,9 @@ struct RunResultContractTests {
             #expect(json[field] != nil, "missing \(field)")
         }
         let throughput = json["throughput"] as! [String: Any]
-        #expect(Set(throughput.keys) == ["flushesPerSecond", "encodedMiBps", "uploadedMiBps"])
+        #expect(Set(throughput.keys) == ["flushesPerSecond", "encodedMiBps", "acknowledgedMiBps", "attemptedMiBps", "uploadedMiBps"])
+        let timings = json["timings"] as! [String: Any]
+        #expect(Set(timings.keys) == ["workload", "checks", "cleanup"])
         let bytes = json["bytes"] as! [String: Any]
         for key in ["encoded", "writtenToCache", "uploaded", "downloaded", "deletedRemotely", "deletedLocally", "wastedOnFailedAttempts"] {
             #expect(bytes[key] != nil, "missing bytes.\(key)")

@@ -28,8 +28,8 @@ public enum GateMetrics {
         TimedMetric(name: "throughput.flushesPerSecond", label: "throughput", unit: "flushes/s", direction: .biggerIsBetter) {
             $0.throughput.flushesPerSecond
         },
-        TimedMetric(name: "throughput.uploadedMiBps", label: "upload", unit: "MiB/s", direction: .biggerIsBetter) {
-            $0.throughput.uploadedMiBps
+        TimedMetric(name: "throughput.acknowledgedMiBps", label: "goodput", unit: "MiB/s", direction: .biggerIsBetter) {
+            $0.throughput.acknowledgedMiBps
         },
         TimedMetric(name: "latency.flush.p50Ms", label: "flush p50", unit: "ms", direction: .smallerIsBetter) {
             $0.latency["flush"]?.p50Ms

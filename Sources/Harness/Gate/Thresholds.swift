@@ -56,7 +56,7 @@ public struct GateThresholds: Sendable, Equatable {
     /// p99 (tails are noisier), 30% on peak memory, with small absolute floors.
     public static let defaultMetrics: [String: MetricThreshold] = [
         "throughput.flushesPerSecond": MetricThreshold(relative: 0.25),
-        "throughput.uploadedMiBps": MetricThreshold(relative: 0.25),
+        "throughput.acknowledgedMiBps": MetricThreshold(relative: 0.25),
         "latency.flush.p50Ms": MetricThreshold(relative: 0.25, absolute: 2),
         "latency.flush.p99Ms": MetricThreshold(relative: 0.5, absolute: 5),
         "memory.peakResidentMiB": MetricThreshold(relative: 0.3, absolute: 16),

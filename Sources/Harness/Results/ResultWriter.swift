@@ -67,14 +67,14 @@ public enum ResultWriter {
     /// The summary table of `results`, as Markdown.
     public static func summaryTable(_ results: [RunResult]) -> String {
         var lines = [
-            "| scenario | store | flushes ok / failed | upload MiB/s | flush p50 / p99 ms | faults | known orphans | checks | result |",
+            "| scenario | store | flushes ok / failed | goodput MiB/s (attempted) | flush p50 / p99 ms | faults | known orphans | checks | result |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
         ]
         for result in results {
             let failedChecks = result.checks.filter { !$0.passed }.map(\.name) + result.expectations.filter { !$0.passed }.map(\.name)
             let flush = result.latency["flush"]
             lines.append("| \(result.scenario) | \(result.store.split(separator: " ").first ?? "") | \(result.flushes.succeeded) / \(result.flushes.failed) | "
-                + String(format: "%.1f", result.throughput.uploadedMiBps) + " | "
+                + String(format: "%.1f (%.1f)", result.throughput.acknowledgedMiBps, result.throughput.attemptedMiBps) + " | "
                 + (flush.map { String(format: "%.1f / %.1f", $0.p50Ms, $0.p99Ms) } ?? "—") + " | "
                 + "\(result.faults.injected) | \(result.knownOrphans.count) | "
                 + (failedChecks.isEmpty ? "all \(result.checks.count + result.expectations.count) hold" : "failed: " + failedChecks.joined(separator: ", "))
@@ -91,8 +91,9 @@ public enum ResultWriter {
             + "\(result.machine.cores) cores, commit \(result.gitCommit?.prefix(12) ?? "unknown").")
         lines.append("")
         lines.append("Flushes: \(result.flushes.succeeded) succeeded, \(result.flushes.failed) failed, \(result.flushes.empty) empty; "
-            + String(format: "%.1f flushes/s, %.1f MiB/s encoded, %.1f MiB/s uploaded.", result.throughput.flushesPerSecond,
-                     result.throughput.encodedMiBps, result.throughput.uploadedMiBps))
+            + String(format: "%.1f flushes/s, %.1f MiB/s encoded, goodput %.1f MiB/s acknowledged (%.1f MiB/s attempted).",
+                     result.throughput.flushesPerSecond, result.throughput.encodedMiBps, result.throughput.acknowledgedMiBps,
+                     result.throughput.attemptedMiBps))
         lines.append("Faults injected: \(result.faults.injected) \(result.faults.byKind.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")). "
             + "Known orphans: \(result.knownOrphans.count). Peak memory: \(Units.formatSize(result.memory.peakResidentBytes)) resident (\(result.memory.source)).")
         lines += ["", "| check | result | detail |", "| --- | --- | --- |"]

@@ -11,6 +11,8 @@ public struct RunResult: Sendable, Codable {
     public var store: String
     public var startTime: String
     public var durationSeconds: Double
+    /// How long each phase took: the workload, the checks, the clean-up.
+    public var timings: PhaseTimings
     public var gitCommit: String?
     public var machine: MachineInfo
     public var throughput: Throughput
@@ -43,12 +45,37 @@ public struct MachineInfo: Sendable, Codable {
     public var os: String
 }
 
+/// Rates over the flush phase, in MiB (2^20 bytes) per second.
 public struct Throughput: Sendable, Codable {
     public var flushesPerSecond: Double
     /// SST bytes produced per second of the flush phase.
     public var encodedMiBps: Double
-    /// Bytes sent to the store (every attempt) per second of the flush phase.
+    /// Goodput, the headline rate: bytes of acknowledged flushes (the `objects`) per second of
+    /// the flush phase. A run where nothing was acknowledged has 0, however much was sent.
+    public var acknowledgedMiBps: Double
+    /// Bytes sent to the store per second of the flush phase, every attempt counted, failed
+    /// and retried ones included (`bytes.uploaded`).
+    public var attemptedMiBps: Double
+    /// The same figure as ``attemptedMiBps`` (bytes sent, every attempt), kept under its first
+    /// name for existing readers; it is not goodput: read ``acknowledgedMiBps`` for that.
     public var uploadedMiBps: Double
+}
+
+/// How long each phase of a run took, in seconds.
+public struct PhaseTimings: Sendable, Codable, Equatable {
+    /// Flushes and reads, until they finished or were stopped at `timeLimit` (including the
+    /// wait for stopped flushes to clean up).
+    public var workload: Double
+    /// The checks after the run.
+    public var checks: Double
+    /// The clean-up after the checks: remote leftovers, the cache, a managed server.
+    public var cleanup: Double
+
+    public init(workload: Double, checks: Double, cleanup: Double) {
+        self.workload = workload
+        self.checks = checks
+        self.cleanup = cleanup
+    }
 }
 
 public struct LatencySummary: Sendable, Codable, Equatable {

@@ -18,7 +18,8 @@ struct RemoteStore: Sendable {
     /// - `fs`: a ``FileSystemStore`` at `workDirectory/remote`.
     /// - `s3`: `store.endpoint`, else `AWS_ENDPOINT_URL` (credentials from the standard AWS
     ///   variables), else a managed SeaweedFS on loopback started for this run.
-    static func make(_ spec: StoreSpec, workDirectory: String, scenario: String) async throws(RunSetupError) -> RemoteStore {
+    static func make(_ spec: StoreSpec, workDirectory: String, scenario: String,
+                     environment: [String: String]? = nil) async throws(RunSetupError) -> RemoteStore {
         switch spec.kind {
         case .memory:
             return RemoteStore(store: MemoryStore(), server: nil, description: "memory")
@@ -33,7 +34,7 @@ struct RemoteStore: Sendable {
             let bucket = spec.bucket ?? "flushbench"
             var configuration: S3Configuration?
             do {
-                var environment = ProcessInfo.processInfo.environment
+                var environment = environment ?? ProcessInfo.processInfo.environment
                 if let endpoint = spec.endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
                 configuration = try S3Configuration.fromEnvironment(bucket: bucket, environment: environment)
             } catch {

@@ -10,6 +10,9 @@ public struct RunOptions: Sendable {
     public var workDirectory: String?
     /// Called about once a second while flushes run.
     public var progress: (@Sendable (Progress) -> Void)?
+    /// The environment the S3 endpoint and credentials are read from (`AWS_ENDPOINT_URL`,
+    /// `AWS_ACCESS_KEY_ID`, ...); the process's own when `nil`.
+    public var environment: [String: String]?
 
     /// Called after the workload, before the checks, with the bare remote store and the cache:
     /// lets tests plant the breakage each check must catch (a temp file, an extra object).
@@ -29,7 +32,10 @@ public struct RunOptions: Sendable {
         public var phase: String
         public var flushesDone: Int
         public var flushesTotal: Int
+        /// Bytes sent so far (every attempt) per second.
         public var uploadedMiBps: Double
+        /// Bytes of acknowledged uploads so far per second (goodput).
+        public var acknowledgedMiBps: Double
         public var faultsInjected: Int
         public var elapsedSeconds: Double
     }
@@ -37,10 +43,13 @@ public struct RunOptions: Sendable {
 
 /// The runner could not set a scenario up (before any flush ran).
 public struct RunSetupError: Error, Sendable, CustomStringConvertible {
-    /// A stable label: `store`, `cache`, `faults`, `workdir`.
+    /// A stable label: `endpoint`, `credentials`, `bucket`, `store`, `cache`, `faults`, `workdir`.
     public var code: String
     public var scenario: String
     public var message: String
 
     public var description: String { "scenario \(scenario): \(message) [\(code)]" }
+
+    /// The exit status of a run that stopped here: nothing was attempted.
+    public var exitStatus: ExitStatus { .setupFailed }
 }

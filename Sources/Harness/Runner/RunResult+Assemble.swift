@@ -11,7 +11,7 @@ extension ScenarioRunner {
     static func assemble(
         scenario: Scenario, seed: UInt64, startDate: Date, start: ContinuousClock.Instant, flushPhase: Duration,
         remote: RemoteStore, faulty: FaultyStore, cache: WriteCache, state: FlushWorkload.Record.State, reads: ReadCounts,
-        checks: RunChecks.Outcome, allChecks: [CheckResult], memory: MemoryReport, gitCommit: String?
+        checks: RunChecks.Outcome, allChecks: [CheckResult], memory: MemoryReport, gitCommit: String?, timings: PhaseTimings
     ) -> RunResult {
         let seconds = max(flushPhase.seconds, 0.000_001)
         let metrics = cache.metrics
@@ -35,18 +35,20 @@ extension ScenarioRunner {
         let faultSummary = faulty.trace.summary(ruleCount: faulty.plan.rules.count)
         let flushes = FlushCounts(attempted: state.succeeded + state.failed + state.empty, succeeded: state.succeeded,
                                   failed: state.failed, empty: state.empty)
+        let attempted = Double(bytes.uploaded) / 1_048_576 / seconds
         let throughput = Throughput(flushesPerSecond: Double(flushes.attempted) / seconds,
                                     encodedMiBps: Double(state.encoded) / 1_048_576 / seconds,
-                                    uploadedMiBps: Double(bytes.uploaded) / 1_048_576 / seconds)
+                                    acknowledgedMiBps: Double(acknowledgedBytes) / 1_048_576 / seconds,
+                                    attemptedMiBps: attempted, uploadedMiBps: attempted)
         let expectations = evaluate(scenario.expect, checks: checks, flushes: flushes, knownOrphans: cache.orphans.all.count,
-                                    faults: faultSummary.total, uploadedMiBps: Double(acknowledgedBytes) / 1_048_576 / seconds,
+                                    faults: faultSummary.total, uploadedMiBps: throughput.acknowledgedMiBps,
                                     flushP99: latency["flush"]?.p99Ms)
         let passed = allChecks.allSatisfy(\.passed) && expectations.allSatisfy(\.passed)
         return RunResult(
             scenario: scenario.name, description: scenario.description, file: scenario.file, seed: seed,
             store: remote.description,
             startTime: ISO8601DateFormatter().string(from: startDate),
-            durationSeconds: (ContinuousClock.now - start).seconds,
+            durationSeconds: (ContinuousClock.now - start).seconds, timings: timings,
             gitCommit: gitCommit, machine: machine(), throughput: throughput, latency: latency,
             bytes: Bytes(encoded: state.encoded, writtenToCache: bytes.writtenToCache, uploaded: bytes.uploaded,
                          uploadedAcknowledged: bytes.uploadedAcknowledged, downloaded: bytes.downloaded,

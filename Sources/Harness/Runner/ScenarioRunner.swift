@@ -36,10 +36,19 @@ public enum ScenarioRunner {
         }
         defer { if !keep { try? LocalFiles.removeTree(work) } }
 
-        let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name)
+        let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name, environment: options.environment)
+        let prefix = scenario.store.prefix + "flushbench/\(scenario.name)/"
+        do {
+            try await SetupCheck.run(remote, prefix: prefix, scenario: scenario.name)
+        } catch {
+            await remote.server?.stop()
+            throw error
+        }
         let clock = SystemTimeSource()
         let faulty = FaultyStore(wrapping: remote.store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
                                  crashHandler: { _ in })
+        // Every store call of the run ends by this deadline (moved from phase to phase).
+        let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache
         do {
             fileCache = try await FileCache.open(FileCacheConfiguration(directory: work + "/cache", capacity: scenario.cache.capacity,
@@ -48,11 +57,10 @@ public enum ScenarioRunner {
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
         }
-        let prefix = scenario.store.prefix + "flushbench/\(scenario.name)/"
         var logger = Logger(label: "flushbench.run")
         logger.logLevel = .error
         let cache = WriteCache(
-            fileCache: fileCache, store: faulty,
+            fileCache: fileCache, store: DeadlineStore(wrapping: faulty, deadline: deadline),
             configuration: WriteCacheConfiguration(
                 partSize: Int(scenario.upload.partSize), uploadConcurrency: scenario.upload.concurrency,
                 downloadChunkSize: Int(scenario.download.chunkSize), downloadConcurrency: scenario.download.concurrency,
@@ -72,73 +80,72 @@ public enum ScenarioRunner {
         let record = FlushWorkload.Record()
         let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache)
         let start = ContinuousClock.now
+        deadline.move(to: start + scenario.timeLimit)
         let progressTask = options.progress.map { report in
             Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
                     let done = record.state.withLock { $0.succeeded + $0.failed + $0.empty }
                     let elapsed = (ContinuousClock.now - start).seconds
+                    let bytes = cache.metrics.bytes
                     report(RunOptions.Progress(scenario: scenario.name, phase: "flush", flushesDone: done,
                                                flushesTotal: scenario.workload.totalFlushes,
-                                               uploadedMiBps: Double(cache.metrics.bytes.uploaded) / 1_048_576 / max(elapsed, 0.001),
+                                               uploadedMiBps: Double(bytes.uploaded) / 1_048_576 / max(elapsed, 0.001),
+                                               acknowledgedMiBps: Double(bytes.uploadedAcknowledged) / 1_048_576 / max(elapsed, 0.001),
                                                faultsInjected: faulty.trace.count, elapsedSeconds: elapsed))
                 }
             }
         }
-        let finishedInTime = await withTimeLimit(scenario.timeLimit) {
-            await workload.run(record: record, start: start)
-        }
-        let flushPhase = ContinuousClock.now - start
-        progressTask?.cancel()
-
+        // The workload: flushes, then reads, cancelled at timeLimit.
+        let budget = RunBudget(start: start, timeLimit: scenario.timeLimit, cleanupTimeLimit: scenario.cleanupTimeLimit)
+        let flushEnded = Locked<ContinuousClock.Instant?>(nil)
         let readCounts = Locked(ReadCounts(attempted: 0, succeeded: 0, failed: 0))
-        var readsInTime = true
-        if finishedInTime, scenario.workload.readsAfterFlush {
+        let workloadEnd = await PhaseBudget.run(until: budget.workloadDeadline, abandonAt: budget.drainDeadline,
+                                                beforeCancel: { deadline.move(to: budget.drainDeadline) }) {
+            await workload.run(record: record, start: start)
+            flushEnded.withLock { $0 = .now }
+            guard scenario.workload.readsAfterFlush, !Task.isCancelled else { return }
             let keys = Array(record.state.withLock { $0.acknowledged.keys })
-            readsInTime = await withTimeLimit(scenario.timeLimit - flushPhase) {
-                let counts = await readBack(keys, cache: cache, evict: scenario.workload.evictBeforeRead, width: scenario.workload.concurrency)
-                readCounts.withLock { $0 = counts }
-            }
+            let counts = await readBack(keys, cache: cache, evict: scenario.workload.evictBeforeRead, width: scenario.workload.concurrency)
+            readCounts.withLock { $0 = counts }
         }
+        let flushPhase = (flushEnded.withLock { $0 } ?? .now) - start
+        progressTask?.cancel()
+        budget.workloadEnded(in: workloadEnd)
+
+        // The checks, within the clean-up budget, against the bare store (bounded too).
         let reads = readCounts.withLock { $0 }
         await options.beforeChecks?(remote.store, cache)
         let state = record.state.withLock { $0 }
-        let checks = await RunChecks(cache: cache, store: remote.store, acknowledged: state.acknowledged,
-                                     acknowledgedObjects: state.objects, policy: scenario.upload.retry).run()
+        deadline.move(to: budget.checksDeadline)
+        let checksStarted = ContinuousClock.now
+        let runChecks = RunChecks(cache: cache, store: DeadlineStore(wrapping: remote.store, deadline: deadline), acknowledged: state.acknowledged,
+                                  acknowledgedObjects: state.objects, policy: scenario.upload.retry)
+        let checked = await PhaseBudget.value(until: budget.checksDeadline) { await runChecks.run() }
+        let checks = checked ?? RunChecks.Outcome()
+        let checksEnded = ContinuousClock.now
         sampling.cancel()
-        var allChecks = checks.checks
-        allChecks.insert(CheckResult(name: "time-limit", passed: finishedInTime && readsInTime,
-                                     detail: finishedInTime && readsInTime ? "finished in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s, limit \(scenario.timeLimit)"
-                                         : "stopped: the run exceeded its time limit of \(scenario.timeLimit)"), at: 0)
-        let result = assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
-                              remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
-                              checks: checks, allChecks: allChecks, memory: sampler.report(), gitCommit: await gitCommit())
+        let memory = sampler.report()
+        let commit = await gitCommit()
 
-        // Remove what the run left on a remote that outlives it (an external S3 endpoint).
-        if remote.server == nil, scenario.store.kind == .s3, let leftovers = try? await remote.store.list(prefix: prefix) {
-            for object in leftovers { try? await remote.store.delete(key: object.key) }
+        // Clean-up: remove what the run left on a remote that outlives it (an external S3
+        // endpoint), close the cache, stop a managed server; bounded, and run even when cancelled.
+        deadline.move(to: budget.end)
+        let cleanupStore = DeadlineStore(wrapping: remote.store, deadline: deadline)
+        let cleanupEnd = await PhaseBudget.run(until: budget.end, abandonAt: budget.end, stopsWhenCancelled: false) {
+            if remote.server == nil, scenario.store.kind == .s3, let leftovers = try? await cleanupStore.list(prefix: prefix) {
+                for object in leftovers { try? await cleanupStore.delete(key: object.key) }
+            }
         }
         fileCache.close()
         await remote.server?.stop()
-        return result
-    }
-
-    /// Runs `body` until it finishes or `limit` passes (then cancels it). Returns whether it finished.
-    static func withTimeLimit(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        guard limit > .zero else { return false }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await body()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let timings = PhaseTimings(workload: (budget.workloadEndedAt - start).seconds, checks: (checksEnded - checksStarted).seconds,
+                                   cleanup: (ContinuousClock.now - checksEnded).seconds)
+        var allChecks = checks.checks
+        allChecks.insert(budget.check(workload: workloadEnd, checksCompleted: checked != nil, cleanup: cleanupEnd, timings: timings), at: 0)
+        return assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
+                        remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
+                        checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
     }
 
     /// Reads each acknowledged file back through the cache (evicting it first if asked).

@@ -26,6 +26,9 @@ public struct Scenario: Sendable {
     public var expect: Expectations
     /// A run that takes longer is stopped and fails.
     public var timeLimit: Duration
+    /// The budget of what follows the workload (stopped flushes' clean-up, the checks, the
+    /// run's clean-up); a run ends within `timeLimit + cleanupTimeLimit`.
+    public var cleanupTimeLimit: Duration
     /// The file it came from.
     public var file: String
 }

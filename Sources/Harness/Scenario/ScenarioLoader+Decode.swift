@@ -25,6 +25,7 @@ extension ScenarioLoader {
         let description: String = top.take("description").flatMap { reader.string($0, sub("description")) } ?? ""
         let seed: UInt64 = top.take("seed").flatMap { reader.unsigned($0, sub("seed")) } ?? 1
         let timeLimit = top.take("timeLimit").flatMap { reader.duration($0, sub("timeLimit"), atLeast: .seconds(1)) } ?? .seconds(300)
+        let cleanupTimeLimit = top.take("cleanupTimeLimit").flatMap { reader.duration($0, sub("cleanupTimeLimit"), atLeast: .seconds(1)) } ?? .seconds(60)
 
         // store
         var store = StoreSpec(kind: .memory, endpoint: nil, bucket: nil, region: nil, prefix: "")
@@ -126,7 +127,8 @@ extension ScenarioLoader {
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,
-                        download: download, workload: workload, faults: faults, expect: expect, timeLimit: timeLimit, file: file)
+                        download: download, workload: workload, faults: faults, expect: expect, timeLimit: timeLimit,
+                        cleanupTimeLimit: cleanupTimeLimit, file: file)
     }
 
     private static func decodeWorkload(_ top: inout ObjectFields, reader: inout ScenarioReader) -> WorkloadSpec? {

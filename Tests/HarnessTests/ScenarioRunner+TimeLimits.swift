@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Harness
+import ObjectStore
+import Testing
+
+@Suite("Time limits hold end to end, whatever the store does")
+struct ScenarioRunnerTimeLimitTests {
+    /// An s3 scenario with enough flushes to still be uploading when the server stops.
+    static func stallScenario(timeLimit: String, cleanupTimeLimit: String) -> String {
+        """
+        {
+          "name": "stalled-server", "seed": 5, "timeLimit": "\(timeLimit)", "cleanupTimeLimit": "\(cleanupTimeLimit)",
+          "store": { "kind": "s3", "bucket": "stall" },
+          "cache": { "capacity": "1GiB" },
+          "upload": { "partSize": "5MiB", "concurrency": 2, "retry": { "maxAttempts": 3, "initialBackoff": "10ms", "maxBackoff": "50ms" } },
+          "workload": { "regions": 2, "flushesPerRegion": 100, "concurrency": 2, "rowsPerFlush": 100000, "rowGroupSize": 8192,
+                        "reads": { "afterFlush": true } }
+        }
+        """
+    }
+
+    @Test("a server stopped (SIGSTOP) mid-run ends the run within timeLimit + cleanupTimeLimit, failing time-limit",
+          .timeLimit(.minutes(2)))
+    func stalledServerEndsWithinBothLimits() async throws {
+        let server = try await SeaweedFS.start(bucket: "stall")
+        defer { _ = kill(server.pid, SIGCONT) }
+        let scenario = try scenarios(Self.stallScenario(timeLimit: "3s", cleanupTimeLimit: "4s"))[0]
+        let stopped = Locked(false)
+        var options = RunOptions(progress: { _ in
+            // One second into the flushes: the server stops answering, connections stay open.
+            let first = stopped.withLock { value -> Bool in
+                defer { value = true }
+                return !value
+            }
+            if first { _ = kill(server.pid, SIGSTOP) }
+        })
+        // The S3 client's own defaults: 120 s per request, 15 s below 1 KiB/s before it gives up.
+        options.environment = ["AWS_ENDPOINT_URL": server.configuration.endpoint,
+                               "AWS_ACCESS_KEY_ID": server.configuration.credentials.accessKeyID,
+                               "AWS_SECRET_ACCESS_KEY": server.configuration.credentials.secretAccessKey]
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try await ScenarioRunner.run(scenario, options: options)
+        let took = clock.now - started
+        _ = kill(server.pid, SIGCONT)
+        await server.stop()
+
+        #expect(stopped.withLock { $0 }, "the server was stopped during the flushes")
+        #expect(result.durationSeconds < 3 + 4 + 1, "\(result.timings)")
+        #expect(took < .seconds(3 + 4 + 10), "the run took \(took) (set-up included)")
+        let check = try #require(result.checks.first { $0.name == "time-limit" })
+        #expect(!check.passed, "\(check.detail)")
+        #expect(check.detail.contains("stopped at its time limit"), "\(check.detail)")
+        #expect(!result.passed)
+        #expect(result.timings.workload <= 3 + 2 + 0.5, "\(result.timings)")
+        #expect(result.timings.checks + result.timings.cleanup <= 4 + 0.5, "\(result.timings)")
+        #expect(result.flushes.attempted < scenario.workload.totalFlushes, "the flushes were stopped")
+    }
+
+    @Test("a fault-free run reports its phase timings and passes time-limit within both budgets")
+    func phaseTimingsAreReported() async throws {
+        let scenario = try scenarios(smallScenario(extra: "\"timeLimit\": \"20s\", \"cleanupTimeLimit\": \"7s\""))[0]
+        #expect(scenario.cleanupTimeLimit == .seconds(7))
+        #expect(try scenarios(smallScenario())[0].cleanupTimeLimit == .seconds(60), "the default")
+        let result = try await ScenarioRunner.run(scenario)
+        let check = try #require(result.checks.first { $0.name == "time-limit" })
+        #expect(check.passed, "\(check.detail)")
+        #expect(check.detail.contains("cleanupTimeLimit 7.0 s"), "\(check.detail)")
+        #expect(result.timings.workload > 0 && result.timings.workload < 20)
+        #expect(result.timings.checks > 0 && result.timings.cleanup >= 0)
+        #expect(result.timings.workload + result.timings.checks + result.timings.cleanup <= result.durationSeconds + 0.001)
+    }
+
+    @Test("a store that hangs on every write and delete still ends the run within both limits")
+    func hangingStoreEndsWithinBothLimits() async throws {
+        let scenario = try scenarios(smallScenario(extra: """
+            "timeLimit": "2s", "cleanupTimeLimit": "2s",
+            "faults": [ { "op": "write", "kind": "hang", "max": "10m" }, { "op": "delete", "kind": "hang", "max": "10m" },
+                        { "op": "list", "kind": "hang", "max": "10m" } ]
+            """))[0]
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try await ScenarioRunner.run(scenario)
+        // From the workload's start: the set-up before it (the cache, the store) has its own bound.
+        #expect(result.durationSeconds < 2 + 2 + 1, "\(result.timings)")
+        #expect(clock.now - started < .seconds(2 + 2 + 10), "\(result.timings)")
+        #expect(result.checks.first { $0.name == "time-limit" }?.passed == false)
+        #expect(!result.passed)
+    }
+}
