@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
         .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Servers", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import ObjectStore
+import Servers
 import Testing
 
 /// One SeaweedFS for the setup-check tests (they never change it: a missing bucket, wrong keys).

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Harness
 import ObjectStore
+import Servers
 import Testing
 
 @Suite("Time limits hold end to end, whatever the store does")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ObjectStore
+import Servers
 import Testing
 
 @Suite("S3Store when the server stalls (SIGSTOP): cancellation reaches the libcurl transfers")
