@@ -66,10 +66,10 @@ extension FaultRule: Codable {
             operation: operation, fault: fault, layer: layer,
             probability: try c.optional(Double.self, "probability", expected: "a number between 0 and 1"),
             nth: nth,
-            every: try c.wholeNumber("every", atLeast: 1, meaning: "hits every n-th attempt"),
+            every: try c.wholeNumber("every", expected: "a whole number of at least 1"),
             window: window,
             path: try Self.decodeGlob(c),
-            maxCount: try c.wholeNumber("maxCount", atLeast: 1, meaning: "the most hits per key; 0 would never fire"))
+            maxCount: try Self.decodeMaxCount(c))
         do {
             try validate()
         } catch {
@@ -77,19 +77,23 @@ extension FaultRule: Codable {
         }
     }
 
-    /// The layer of a rule: only `store` has an implementation; a rule for another layer
-    /// (`network`, `cluster`, `local`) would never fire, so it is an error, not a no-op.
+    /// The layer of a rule: `store`, or `network` (left to a proxy). DESIGN.md's `cluster` and
+    /// `local` layers have no implementation, so a rule for them could never fire: an error.
     private static func decodeLayer(_ c: KeyedDecodingContainer<Key>) throws -> Layer {
-        guard let name = try c.optional(String.self, "layer", expected: "\"store\"") else { return .store }
-        switch name {
-        case Layer.store.rawValue:
-            return .store
-        case "network", "cluster", "local":
+        guard let name = try c.optional(String.self, "layer", expected: "\"store\" or \"network\"") else { return .store }
+        if let layer = Layer(rawValue: name) { return layer }
+        if name == "cluster" || name == "local" {
             throw c.error("layer", "the \(name) fault layer is not available in this version, so this rule could never fire; "
                 + "use \"store\" (the default, in-process) or remove the rule")
-        default:
-            throw c.error("layer", "expected \"store\" (the one fault layer available), found \(shown(name))")
         }
+        throw c.error("layer", "expected \"store\" or \"network\", found \(shown(name))")
+    }
+
+    /// `maxCount`: a whole number of at least 1 (0 would never fire).
+    private static func decodeMaxCount(_ c: KeyedDecodingContainer<Key>) throws -> Int? {
+        let value = try c.wholeNumber("maxCount", expected: "a whole number of at least 1")
+        if value == 0 { throw c.error("maxCount", "expected a whole number of at least 1 (the most hits per key; 0 would never fire), found 0") }
+        return value
     }
 
     /// The `path` glob, at most as long as the longest key (a longer pattern matches nothing
@@ -258,14 +262,12 @@ extension KeyedDecodingContainer where Key == FaultRule.Key {
 }
 
 extension KeyedDecodingContainer where Key == FaultRule.Key {
-    /// A whole number of at least `minimum`: `1.5`, `1e300` or a string name the field and
-    /// what was expected instead of failing somewhere inside the decoder.
-    func wholeNumber(_ key: String, atLeast minimum: Int, meaning: String) throws -> Int? {
+    /// A whole number (its range is checked by ``FaultRule/validate()``): `1.5`, `1e300` or a
+    /// string name the field and what was expected instead of failing inside the decoder.
+    func wholeNumber(_ key: String, expected: String) throws -> Int? {
         guard contains(Key(key)) else { return nil }
         let value = try decode(ScalarText.self, forKey: Key(key))
-        guard let number = value.integer, number >= minimum else {
-            throw error(key, "expected a whole number of at least \(minimum) (\(meaning)), found \(value.text)")
-        }
+        guard let number = value.integer else { throw error(key, "expected \(expected), found \(value.text)") }
         return number
     }
 
@@ -274,7 +276,7 @@ extension KeyedDecodingContainer where Key == FaultRule.Key {
         guard contains(Key(key)) else { return nil }
         let expected = "a list of attempt numbers such as [1, 3] (1 is the first attempt)"
         if let single = try? decode(ScalarText.self, forKey: Key(key)), single.integer != nil || !single.isArray {
-            guard let number = single.integer, number >= 1 else { throw error(key, "expected \(expected), found \(single.text)") }
+            guard let number = single.integer else { throw error(key, "expected \(expected), found \(single.text)") }
             return [number]
         }
         var list = try nestedUnkeyedContainer(forKey: Key(key))
@@ -282,7 +284,7 @@ extension KeyedDecodingContainer where Key == FaultRule.Key {
         while !list.isAtEnd {
             let position = list.currentIndex
             let item = try list.decode(ScalarText.self)
-            guard let number = item.integer, number >= 1 else {
+            guard let number = item.integer else {
                 throw DecodingError.dataCorrupted(DecodingError.Context(
                     codingPath: codingPath + [Key(key), FaultRule.Index(position)],
                     debugDescription: "expected an attempt number (a whole number of at least 1), found \(item.text)"))

@@ -33,7 +33,7 @@ struct ScenarioLoaderBinaryTests {
         let file = try write(smallScenario(extra: "\"faults\": [ { \"op\": \"write\", \"kind\": \"error\", \"error\": \"SlowDown\", \"layer\": \"network\" } ]"))
         let outcome = try Binary.run(["validate", file])
         #expect(outcome.status == 2)
-        #expect(outcome.errors.contains("faults[0].layer: the network fault layer is not available"), "\(outcome.errors)")
+        #expect(outcome.errors.contains("faults[0].layer: the network fault layer (a proxy in front of S3) is not available"), "\(outcome.errors)")
     }
 
     @Test("validate of a directory exits 2 and says it is a directory")

@@ -115,6 +115,11 @@ extension ScenarioLoader {
             for (index, item) in items.enumerated() {
                 let rulePath = JSONPath.element(sub("faults"), index)
                 guard reader.object(item, rulePath) != nil else { continue }
+                if case .object(let fields) = item, fields["layer"] == .string("network") {
+                    reader.report(JSONPath.child(rulePath, "layer"), "the network fault layer (a proxy in front of S3) is not available in this version, "
+                        + "so this rule could never fire; use \"store\" (the default, in-process) or remove the rule")
+                    continue
+                }
                 if let huge = item.firstNumberBeyondDouble(rulePath) {
                     reader.report(huge.path, "expected a number a fault rule can use, found \(huge.text), which is beyond the range of 64-bit floating-point numbers")
                     continue
