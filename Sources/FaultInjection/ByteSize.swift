@@ -102,7 +102,7 @@ enum JSONValueDescription {
         if container.decodeNil() { return "null" }
         if let value = try? container.decode(Bool.self) { return "\(value)" }
         if let value = try? container.decode(Double.self) { return "\(value)" }
-        if let value = try? container.decode(String.self) { return "\"\(value)\"" }
+        if let value = try? container.decode(String.self) { return "\"\(shown(value).dropFirst().dropLast())\"" }
         return "an array or object"
     }
 }

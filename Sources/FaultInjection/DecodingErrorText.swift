@@ -11,10 +11,43 @@ public enum DecodingErrorText {
             if let index = key.intValue {
                 text += "[\(index)]"
             } else {
-                text += text.isEmpty ? key.stringValue : "." + key.stringValue
+                text = member(text, key.stringValue)
             }
         }
         return text.isEmpty ? "$" : text
+    }
+
+    /// The path of `key` inside the object at `path`: `path.key` for a plain name (ASCII
+    /// letters, digits and `_`, not starting with a digit, at most 64 characters), else
+    /// `path["key"]` with the key JSON-escaped (`:` too, so `path: message` splits at the right
+    /// place) and cut to 40 characters, so every key, the empty one included, has a path.
+    public static func member(_ path: String, _ key: String) -> String {
+        if isPlainName(key) { return path.isEmpty ? key : "\(path).\(key)" }
+        var quoted = "\""
+        for (count, scalar) in key.unicodeScalars.enumerated() {
+            if count == 40 {
+                quoted += "…"
+                break
+            }
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case ":", "\u{7F}", "\u{0}"..."\u{1F}":
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return "\(path)[\(quoted)\"]"
+    }
+
+    private static func isPlainName(_ key: String) -> Bool {
+        let utf8 = key.utf8
+        guard let first = utf8.first, utf8.count <= 64, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        return utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
     }
 
     /// A one-line description of `error`: the path, then the problem.

@@ -37,7 +37,7 @@ extension FaultRule: Codable {
         let c = try decoder.container(keyedBy: Key.self)
         let kindName = try c.required(String.self, "kind", expected: "a fault kind")
         guard let kind = FaultKind(rawValue: kindName) else {
-            throw c.error("kind", "unknown fault kind '\(kindName)' (known: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw c.error("kind", "unknown fault kind \(shown(kindName)) (known: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let allowed = Set(Self.selectorKeys + Self.parameterKeys[kind, default: []])
         for key in c.allKeys where !allowed.contains(key.stringValue) {
@@ -46,25 +46,16 @@ extension FaultRule: Codable {
                 throw c.error(key.stringValue, "'\(key.stringValue)' is not a parameter of kind '\(kind.rawValue)' (its parameters: \(Self.parameterKeys[kind, default: []].joined(separator: ", ")))")
             }
             let hint = closest(to: key.stringValue, in: everyKey).map { " (did you mean '\($0)'?)" } ?? ""
-            throw c.error(key.stringValue, "unknown key '\(key.stringValue)'\(hint)")
+            throw c.error(key.stringValue, "unknown key \(shown(key.stringValue))\(hint)")
         }
 
         let opName = try c.required(String.self, "op", expected: "an operation")
         guard let operation = OperationSelector(rawValue: opName) else {
-            throw c.error("op", "unknown operation '\(opName)' (known: write, read, stat, delete, list, *)")
+            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *)")
         }
-        var layer = Layer.store
-        if let name = try c.optional(String.self, "layer", expected: "\"store\" or \"network\"") {
-            guard let value = Layer(rawValue: name) else { throw c.error("layer", "expected \"store\" or \"network\", found \"\(name)\"") }
-            layer = value
-        }
+        let layer = try Self.decodeLayer(c)
         let fault = try Self.decodeFault(kind, c)
-        let nth: [Int]?
-        if let single = try? c.decodeIfPresent(Int.self, forKey: Key("nth")) {
-            nth = [single]
-        } else {
-            nth = try c.optional([Int].self, "nth", expected: "a list of attempt numbers such as [1, 3]")
-        }
+        let nth = try c.attemptNumbers("nth")
         var window: FaultWindow?
         if c.contains(Key("window")) {
             let bounds = try c.optional([Double].self, "window", expected: "[start, end] in seconds into the run, e.g. [10, 30]") ?? []
@@ -75,15 +66,44 @@ extension FaultRule: Codable {
             operation: operation, fault: fault, layer: layer,
             probability: try c.optional(Double.self, "probability", expected: "a number between 0 and 1"),
             nth: nth,
-            every: try c.optional(Int.self, "every", expected: "a whole number of at least 1"),
+            every: try c.wholeNumber("every", expected: "a whole number of at least 1"),
             window: window,
-            path: try c.optional(String.self, "path", expected: "a glob such as \"*.parquet\"").map(PathGlob.init),
-            maxCount: try c.optional(Int.self, "maxCount", expected: "a whole number"))
+            path: try Self.decodeGlob(c),
+            maxCount: try Self.decodeMaxCount(c))
         do {
             try validate()
         } catch {
             throw c.error(error.field, error.message)
         }
+    }
+
+    /// The layer of a rule: `store`, or `network` (left to a proxy). DESIGN.md's `cluster` and
+    /// `local` layers have no implementation, so a rule for them could never fire: an error.
+    private static func decodeLayer(_ c: KeyedDecodingContainer<Key>) throws -> Layer {
+        guard let name = try c.optional(String.self, "layer", expected: "\"store\" or \"network\"") else { return .store }
+        if let layer = Layer(rawValue: name) { return layer }
+        if name == "cluster" || name == "local" {
+            throw c.error("layer", "the \(name) fault layer is not available in this version, so this rule could never fire; "
+                + "use \"store\" (the default, in-process) or remove the rule")
+        }
+        throw c.error("layer", "expected \"store\" or \"network\", found \(shown(name))")
+    }
+
+    /// `maxCount`: a whole number of at least 1 (0 would never fire).
+    private static func decodeMaxCount(_ c: KeyedDecodingContainer<Key>) throws -> Int? {
+        let value = try c.wholeNumber("maxCount", expected: "a whole number of at least 1")
+        if value == 0 { throw c.error("maxCount", "expected a whole number of at least 1 (the most hits per key; 0 would never fire), found 0") }
+        return value
+    }
+
+    /// The `path` glob, at most as long as the longest key (a longer pattern matches nothing
+    /// and costs time on every operation).
+    private static func decodeGlob(_ c: KeyedDecodingContainer<Key>) throws -> PathGlob? {
+        guard let pattern = try c.optional(String.self, "path", expected: "a glob such as \"*.parquet\"") else { return nil }
+        guard pattern.utf8.count <= ObjectKey.maxLength else {
+            throw c.error("path", "expected a glob of at most \(ObjectKey.maxLength) bytes (the longest key), found one of \(pattern.utf8.count) bytes")
+        }
+        return PathGlob(pattern)
     }
 
     private static func decodeFault(_ kind: FaultKind, _ c: KeyedDecodingContainer<Key>) throws -> Fault {
@@ -96,7 +116,7 @@ extension FaultRule: Codable {
             let code = ObjectStoreError.Code(name)
             guard InjectedError.knownCodes[code] != nil else {
                 let known = InjectedError.knownCodes.keys.map(\.rawValue).sorted().joined(separator: ", ")
-                throw c.error("error", "unknown S3 error code '\(name)' (known: \(known))")
+                throw c.error("error", "unknown S3 error code \(shown(name)) (known: \(known))")
             }
             return InjectedError(code: code, retryAfter: retryAfter)
         }
@@ -144,7 +164,7 @@ extension FaultRule: Codable {
             case "":
                 throw c.error("distribution", "a latency fault needs \"value\" (fixed) or \"distribution\": fixed, uniform, normal, exponential or pareto")
             default:
-                throw c.error("distribution", "unknown distribution '\(name)' (known: fixed, uniform, normal, exponential, pareto)")
+                throw c.error("distribution", "unknown distribution \(shown(name)) (known: fixed, uniform, normal, exponential, pareto)")
             }
         case .error:
             return .error(try injectedError(default: nil))
@@ -241,6 +261,89 @@ extension KeyedDecodingContainer where Key == FaultRule.Key {
     }
 }
 
+extension KeyedDecodingContainer where Key == FaultRule.Key {
+    /// A whole number (its range is checked by ``FaultRule/validate()``): `1.5`, `1e300` or a
+    /// string name the field and what was expected instead of failing inside the decoder.
+    func wholeNumber(_ key: String, expected: String) throws -> Int? {
+        guard contains(Key(key)) else { return nil }
+        let value = try decode(ScalarText.self, forKey: Key(key))
+        guard let number = value.integer else { throw error(key, "expected \(expected), found \(value.text)") }
+        return number
+    }
+
+    /// `nth`: one attempt number or a non-empty list of them, each a whole number from 1.
+    func attemptNumbers(_ key: String) throws -> [Int]? {
+        guard contains(Key(key)) else { return nil }
+        let expected = "a list of attempt numbers such as [1, 3] (1 is the first attempt)"
+        if let single = try? decode(ScalarText.self, forKey: Key(key)), single.integer != nil || !single.isArray {
+            guard let number = single.integer else { throw error(key, "expected \(expected), found \(single.text)") }
+            return [number]
+        }
+        var list = try nestedUnkeyedContainer(forKey: Key(key))
+        var numbers: [Int] = []
+        while !list.isAtEnd {
+            let position = list.currentIndex
+            let item = try list.decode(ScalarText.self)
+            guard let number = item.integer else {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: codingPath + [Key(key), FaultRule.Index(position)],
+                    debugDescription: "expected an attempt number (a whole number of at least 1), found \(item.text)"))
+            }
+            numbers.append(number)
+        }
+        guard !numbers.isEmpty else { throw error(key, "expected \(expected), found an empty list") }
+        return numbers
+    }
+}
+
+extension FaultRule {
+    /// An array position in a coding path.
+    struct Index: CodingKey {
+        let intValue: Int?
+        var stringValue: String { "\(intValue ?? 0)" }
+        init(_ index: Int) { self.intValue = index }
+        init?(stringValue: String) { return nil }
+        init?(intValue: Int) { self.intValue = intValue }
+    }
+}
+
+/// Any JSON value, kept only as far as a message needs it: its integer value when it is a
+/// whole number that fits in `Int`, and a short text of what it was.
+struct ScalarText: Decodable {
+    var integer: Int?
+    var text: String
+    var isArray = false
+
+    init(from decoder: any Decoder) throws {
+        if (try? decoder.unkeyedContainer()) != nil {
+            text = "an array"
+            isArray = true
+            return
+        }
+        if (try? decoder.container(keyedBy: FaultRule.Key.self)) != nil {
+            text = "an object"
+            return
+        }
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Int.self) {
+            integer = value
+            text = "\(value)"
+        } else if let value = try? container.decode(UInt64.self) {
+            text = "\(value) (too large)"
+        } else if let value = try? container.decode(Double.self) {
+            text = "\(value)"
+        } else {
+            text = JSONValueDescription.of(container)
+        }
+    }
+}
+
+/// `text` quoted for a message, cut to 60 characters.
+func shown(_ text: String) -> String {
+    let cut = text.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(60))) + "…" : text
+    return "'\(cut)'"
+}
+
 /// The candidate nearest to `word` by edit distance, if it is close enough to be a typo.
 func closest(to word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
@@ -254,6 +357,7 @@ func closest(to word: String, in candidates: [String]) -> String? {
         }
         return previous[b.count]
     }
+    guard word.unicodeScalars.count <= 64 else { return nil }
     let lowered = Array(word.lowercased())
     let best = candidates.map { ($0, distance(lowered, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
     guard let best, best.1 <= Swift.max(2, word.count / 3) else { return nil }

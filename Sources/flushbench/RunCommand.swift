@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let scenarios = try loadScenarios(files)
+        let scenarios = try rejectCrashRules(loadScenarios(files))
         if workDir != nil, scenarios.count * repetitions > 1 {
             throw ValidationError("--work-dir keeps one run's files: give one scenario and no --repeat")
         }
@@ -104,7 +104,7 @@ func loadScenarios(_ files: [String]) throws -> [Scenario] {
     var invalid = false
     for file in files {
         do {
-            scenarios += try ScenarioLoader.load(path: file, validateFault: ScenarioFaults.validator)
+            scenarios += try ScenarioLoader.load(path: file, validateFault: ScenarioFaults.validator, note: printError)
         } catch {
             printError(error.description)
             invalid = true

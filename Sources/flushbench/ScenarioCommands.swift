@@ -19,6 +19,26 @@ struct ValidateCommand: ParsableCommand {
     }
 }
 
+/// The scenarios, when none has a `crash` fault rule; otherwise every such rule is named on
+/// standard error and the command exits with status 2.
+///
+/// `run` cannot inject a crash: a crash ends the process, so its store turns the rule into a
+/// plain failed operation, and the run would report a crash that never happened. Crash rules
+/// belong to crash trials; `validate` accepts them.
+func rejectCrashRules(_ scenarios: [Scenario]) throws -> [Scenario] {
+    var found = false
+    for scenario in scenarios {
+        for (index, rule) in scenario.faults.enumerated() {
+            guard case .object(let fields) = rule, fields["kind"] == .string("crash") else { continue }
+            printError("\(scenario.file): scenario \"\(scenario.name)\": faults[\(index)].kind: `run` cannot inject a crash "
+                + "(it would end the run; the rule would become a plain error instead); crash rules are for crash trials")
+            found = true
+        }
+    }
+    if found { throw ExitCode(2) }
+    return scenarios
+}
+
 /// `flushbench list`: the shipped scenarios and what each proves.
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

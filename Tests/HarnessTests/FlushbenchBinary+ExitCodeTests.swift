@@ -72,7 +72,7 @@ struct FlushbenchBinaryExitCodeTests {
         for command in ["run", "validate"] {
             let outcome = try Binary.run([command, file])
             #expect(outcome.status == 2)
-            #expect(outcome.errors.contains("\(file): workload.regions: expected an integer between 1 and 10000, found 0"))
+            #expect(outcome.errors.contains("\(file):9:28: workload.regions: expected an integer between 1 and 10000, found 0"))
             #expect(!outcome.errors.contains("Fatal error"))
         }
     }

@@ -76,6 +76,42 @@ struct ScenarioSchemaAgreementTests {
         #expect(used.subtracting(declared).isEmpty, "fixture keys the schema does not declare: \(used.subtracting(declared).sorted())")
     }
 
+    /// Whether the decoder (with the real fault validator) accepts `file`.
+    func decoderAccepts(_ file: String) -> Bool {
+        (try? ScenarioLoader.load(path: file, validateFault: ScenarioFaults.validator)) != nil
+    }
+
+    @Test("the schema and the decoder give the same verdict on the cases they used to disagree on", arguments: [
+        ("\"name\": \"every-field\"", "\"name\": \"évery-field\"", false),
+        ("\"name\": \"every-field\"", "\"name\": \"..\"", false),
+        ("\"name\": \"every-field\"", "\"name\": \".\"", false),
+        ("\"maxCount\": 3", "\"maxCount\": 0", false),
+        ("\"maxCount\": 3", "\"maxCount\": 9223372036854775807", true),
+        ("\"seed\": 3", "\"seed\": 9007199254740993", true),
+        ("\"seed\": 3", "\"seed\": 18446744073709551615", true),
+        ("\"seed\": 3", "\"seed\": 18446744073709551616", false),
+        ("\"prefix\": \"p/\"", "\"prefix\": \"a//b/\"", false),
+        ("\"prefix\": \"p/\"", "\"prefix\": \"x..y/\"", true),
+        ("\"prefix\": \"p/\"", "\"prefix\": \"/abs/\"", false),
+        ("\"prefix\": \"p/\"", "\"prefix\": \"../\"", false),
+        ("\"prefix\": \"p/\"", "\"prefix\": \"p\"", false),
+        ("\"prefix\": \"p/\"", "\"prefix\": \"a\\u0000/\"", false),
+        ("\"layer\": \"store\"", "\"layer\": \"network\"", false),
+        ("\"layer\": \"store\"", "\"layer\": \"cluster\"", false),
+        ("\"nth\": [1, 2]", "\"nth\": 2", true),
+        ("\"nth\": [1, 2]", "\"nth\": []", false),
+        ("\"seed\": 3", "\"seed\": 3, \"seed\": 4", false),
+        ("\"every\": 2", "\"every\": 2, \"every\": 3", false),
+    ])
+    func schemaAndDecoderAgree(original: String, replacement: String, valid: Bool) throws {
+        let text = try String(contentsOfFile: everyField, encoding: .utf8)
+        #expect(text.contains(original))
+        let mutated = try LocalTemporary.directory() + "/mutated.json"
+        try text.replacingOccurrences(of: original, with: replacement).write(toFile: mutated, atomically: true, encoding: .utf8)
+        #expect(try schemaVerdicts([mutated])[mutated] == valid, "the schema's verdict on \(replacement)")
+        #expect(decoderAccepts(mutated) == valid, "the decoder's verdict on \(replacement)")
+    }
+
     @Test("a key unknown to the decoder is also rejected by the schema", arguments: [
         ("\"seed\": 3", "\"seed\": 3, \"colour\": 1"),
         ("\"ttl\": \"10m\"", "\"ttl\": \"10m\", \"size\": 1"),

@@ -1,17 +1,24 @@
 import FaultInjection
 
-/// One mistake in a scenario file: where (the JSON path) and what was expected.
+/// One mistake in a scenario file: where (the JSON path, and the line and column when known)
+/// and what was expected.
 public struct ScenarioIssue: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// The JSON path, e.g. `faults[2].probability` (empty for the document itself).
     public var path: String
     /// What was found and what was expected.
     public var message: String
+    /// Where in the file the value (or the syntax error) is, when known.
+    public var location: SourceLocation?
 
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
+    /// An issue at `path`; the message is cut to 2000 characters and its control characters
+    /// are escaped, so no value from a file can flood or garble a terminal.
+    public init(path: String, message: String, location: SourceLocation? = nil) {
+        self.path = Echo.sanitized(path, limit: 300)
+        self.message = Echo.sanitized(message, limit: 2000)
+        self.location = location
     }
 
+    /// `path: message` (just the message for the document itself).
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
@@ -30,9 +37,12 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
         self.issues = issues
     }
 
+    /// One line per issue: `file:line:column: path: message` (the form editors jump to).
     public var description: String {
         let noun = issues.count == 1 ? "error" : "errors"
-        return "\(file): \(issues.count) \(noun)\n" + issues.map { "  \(file): \($0)" }.joined(separator: "\n")
+        return "\(file): \(issues.count) \(noun)\n" + issues.map { issue in
+            "  \(file)\(issue.location.map { ":\($0)" } ?? ""): \(issue)"
+        }.joined(separator: "\n")
     }
 }
 
@@ -59,7 +69,7 @@ struct ScenarioReader {
             return nil
         }
         if let allowed, !allowed.contains(text) {
-            report(path, "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(text)\"\(suggestion(text, allowed, listing: false))")
+            report(path, "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), found \(Echo.quoted(text))\(suggestion(text, allowed, listing: false))")
             return nil
         }
         return text
@@ -74,35 +84,43 @@ struct ScenarioReader {
     }
 
     mutating func number(_ value: JSONValue, _ path: String, in range: ClosedRange<Double>, what: String = "a number") -> Double? {
+        let expected = "expected \(what) between \(JSONValue.format(range.lowerBound)) and \(JSONValue.format(range.upperBound))"
         guard case .number(let number) = value else {
-            report(path, "expected \(what) between \(JSONValue.format(range.lowerBound)) and \(JSONValue.format(range.upperBound)), found \(value.typeDescription)")
+            report(path, "\(expected), found \(value.typeDescription)")
             return nil
         }
-        guard range.contains(number) else {
-            report(path, "expected \(what) between \(JSONValue.format(range.lowerBound)) and \(JSONValue.format(range.upperBound)), found \(JSONValue.format(number))")
+        guard range.contains(number.double) else {
+            report(path, "\(expected), found \(number.quotedText)")
             return nil
         }
-        return number
+        return number.double
     }
 
+    /// An integer in `range`: a whole number written exactly (`1.5`, `1e300` and integers that
+    /// a `Double` would round are not integers).
     mutating func integer(_ value: JSONValue, _ path: String, in range: ClosedRange<Int>) -> Int? {
-        guard case .number(let number) = value, number == number.rounded() else {
-            report(path, "expected an integer between \(range.lowerBound) and \(range.upperBound), found \(value.typeDescription)")
+        let expected = "expected an integer between \(range.lowerBound) and \(range.upperBound)"
+        guard case .number(let number) = value else {
+            report(path, "\(expected), found \(value.typeDescription)")
             return nil
         }
-        guard number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
-            report(path, "expected an integer between \(range.lowerBound) and \(range.upperBound), found \(JSONValue.format(number))")
+        guard let integer = number.integer, let exact = Int(exactly: integer), range.contains(exact) else {
+            let why = number.integer == nil && number.double == number.double.rounded() && number.double.isFinite ? " (too large to be exact)" : ""
+            report(path, "\(expected), found \(number.quotedText)\(why)")
             return nil
         }
-        return Int(number)
+        return exact
     }
 
+    /// A whole number from 0 to 2^64-1, exactly (a seed above 2^53 is not rounded).
     mutating func unsigned(_ value: JSONValue, _ path: String) -> UInt64? {
-        guard case .number(let number) = value, number == number.rounded(), number >= 0, number < 1.8e19 else {
-            report(path, "expected a non-negative integer, found \(value.typeDescription)")
+        guard case .number(let number) = value, let unsigned = number.unsigned else {
+            let found: String
+            if case .number(let number) = value { found = number.quotedText } else { found = value.typeDescription }
+            report(path, "expected a whole number from 0 to \(UInt64.max), written exactly, found \(found)")
             return nil
         }
-        return UInt64(number)
+        return unsigned
     }
 
     mutating func size(_ value: JSONValue, _ path: String, in range: ClosedRange<UInt64> = 0...UInt64.max) -> UInt64? {
@@ -112,11 +130,15 @@ struct ScenarioReader {
             switch Units.parseSize(text) {
             case .success(let parsed): bytes = parsed
             case .failure(let error):
-                report(path, "expected \(Units.sizeHelp), found \"\(text)\": \(error.reason)")
+                report(path, "expected \(Units.sizeHelp), found \(Echo.quoted(text)): \(error.reason)")
                 return nil
             }
-        case .number(let number) where number >= 0 && number == number.rounded() && number < 1.8e19:
-            bytes = UInt64(number)
+        case .number(let number):
+            guard let unsigned = number.unsigned else {
+                report(path, "expected \(Units.sizeHelp), found \(number.quotedText)")
+                return nil
+            }
+            bytes = unsigned
         default:
             report(path, "expected \(Units.sizeHelp), found \(value.typeDescription)")
             return nil
@@ -138,11 +160,11 @@ struct ScenarioReader {
         switch Units.parseDuration(text) {
         case .success(let parsed): duration = parsed
         case .failure(let error):
-            report(path, "expected \(Units.durationHelp), found \"\(text)\": \(error.reason)")
+            report(path, "expected \(Units.durationHelp), found \(Echo.quoted(text)): \(error.reason)")
             return nil
         }
         guard duration >= minimum else {
-            report(path, "expected a duration of at least \(minimum), found \(text)")
+            report(path, "expected a duration of at least \(minimum), found \(Echo.quoted(text))")
             return nil
         }
         return duration
@@ -165,6 +187,9 @@ struct ScenarioReader {
 
     /// " (did you mean "x"?)" when a known name is within two edits of `text`.
     func suggestion(_ text: String, _ known: [String], listing: Bool = true) -> String {
+        guard text.unicodeScalars.count <= 64 else {
+            return known.isEmpty || !listing ? "" : "; expected one of \(known.joined(separator: ", "))"
+        }
         let best = known.map { ($0, editDistance(text.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let best, best.1 <= 2 else {
             return known.isEmpty || !listing ? "" : "; expected one of \(known.joined(separator: ", "))"
@@ -197,7 +222,7 @@ struct ObjectFields {
         self.fields = fields
     }
 
-    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func child(_ key: String) -> String { JSONPath.child(path, key) }
 
     /// The value of `key`, marking it (and, for known-but-absent keys, its name) as known.
     mutating func take(_ key: String) -> JSONValue? {

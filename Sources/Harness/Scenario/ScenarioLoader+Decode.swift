@@ -15,9 +15,8 @@ extension ScenarioLoader {
         let name: String? = {
             guard let raw = top.take("name") else { reader.report(sub("name"), "required: a short name such as \"s3-partial-writes\""); return nil }
             guard let text = reader.string(raw, sub("name")) else { return nil }
-            let allowed = text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
-            guard !text.isEmpty, allowed, text.count <= 100 else {
-                reader.report(sub("name"), "expected 1 to 100 letters, digits, '-', '_' or '.', found \"\(text)\"")
+            if let problem = ScenarioKeys.nameProblem(text) {
+                reader.report(sub("name"), problem)
                 return nil
             }
             return text
@@ -51,8 +50,10 @@ extension ScenarioLoader {
                 }
             }
             if let raw = fields.take("prefix"), let text = reader.string(raw, fields.child("prefix")) {
-                if text.hasPrefix("/") || text.contains("..") { reader.report(fields.child("prefix"), "expected a relative prefix without '..', found \"\(text)\"") }
                 store.prefix = text
+                if let problem = ScenarioKeys.prefixProblem(text, scenarioName: name ?? "x") {
+                    reader.report(fields.child("prefix"), problem)
+                }
             }
             reader.finish(fields)
         } else if top.fields["store"] == nil {
@@ -113,10 +114,19 @@ extension ScenarioLoader {
         var faults: [JSONValue] = []
         if let raw = top.take("faults"), let items = reader.array(raw, sub("faults")) {
             for (index, item) in items.enumerated() {
-                let rulePath = "\(sub("faults"))[\(index)]"
+                let rulePath = JSONPath.element(sub("faults"), index)
                 guard reader.object(item, rulePath) != nil else { continue }
+                if case .object(let fields) = item, fields["layer"] == .string("network") {
+                    reader.report(JSONPath.child(rulePath, "layer"), "the network fault layer (a proxy in front of S3) is not available in this version, "
+                        + "so this rule could never fire; use \"store\" (the default, in-process) or remove the rule")
+                    continue
+                }
+                if let huge = item.firstNumberBeyondDouble(rulePath) {
+                    reader.report(huge.path, "expected a number a fault rule can use, found \(huge.text), which is beyond the range of 64-bit floating-point numbers")
+                    continue
+                }
                 for issue in validateFault?(item, seed) ?? [] {
-                    reader.report(issue.path.isEmpty ? rulePath : "\(rulePath).\(issue.path)", issue.message)
+                    reader.report(issue.path.isEmpty ? rulePath : issue.path.hasPrefix("[") ? rulePath + issue.path : "\(rulePath).\(issue.path)", issue.message)
                 }
                 faults.append(item)
             }
