@@ -10,44 +10,25 @@ import WriteCache
 /// Runs scenarios: builds the store, wraps it in the scenario's faults, opens a write cache,
 /// replays the flushes, reads back, checks every invariant and evaluates the expectations.
 public enum ScenarioRunner {
-    /// Runs `scenario` and returns its result. A run that breaks an invariant still returns a
-    /// result (with `passed == false`); only a scenario that cannot be set up throws.
-    ///
-    /// - Errors: ``RunSetupError`` when the work directory, the store or the cache cannot be set
-    ///   up; ``ScenarioError`` when its faults are invalid.
-    public static func run(_ scenario: Scenario, options: RunOptions = RunOptions()) async throws -> RunResult {
-        let seed = options.seedOverride ?? scenario.seed
-        let startDate = Date()
-        let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
-        let keep = options.workDirectory != nil
-        let work: String
-        do {
-            if let directory = options.workDirectory {
-                try LocalFiles.removeTree(directory + "/cache")
-                try LocalFiles.removeTree(directory + "/remote")
-                try LocalFiles.createDirectories(directory)
-                work = directory
-            } else {
-                work = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-run-\(scenario.name)")
-            }
-        } catch {
-            throw RunSetupError(code: "workdir", scenario: scenario.name, message: "cannot prepare the work directory: \(error)")
-        }
-        defer { if !keep { try? LocalFiles.removeTree(work) } }
-
+    /// Runs `scenario` in `area` (see ``run(_:options:)``, which opens and closes the area).
+    static func run(_ scenario: Scenario, seed: UInt64, startDate: Date, plan: FaultPlan, options: RunOptions,
+                    area: WorkArea) async throws -> RunResult {
+        let work = area.path
         let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name)
         let clock = SystemTimeSource()
-        let faulty = FaultyStore(wrapping: remote.store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
+        let keys = RunKeys(basePrefix: scenario.store.prefix + "flushbench/\(scenario.name)/", runID: area.runID)
+        let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
+        let faulty = FaultyStore(wrapping: store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
                                  crashHandler: { _ in })
         let fileCache: FileCache
         do {
-            fileCache = try await FileCache.open(FileCacheConfiguration(directory: work + "/cache", capacity: scenario.cache.capacity,
+            fileCache = try await FileCache.open(FileCacheConfiguration(directory: area.cacheDirectory, capacity: scenario.cache.capacity,
                                                                         timeToIdle: scenario.cache.ttl, timeSource: clock))
         } catch {
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
         }
-        let prefix = scenario.store.prefix + "flushbench/\(scenario.name)/"
+        let prefix = keys.basePrefix
         var logger = Logger(label: "flushbench.run")
         logger.logLevel = .error
         let cache = WriteCache(
@@ -58,18 +39,20 @@ public enum ScenarioRunner {
                 verifyUploads: scenario.upload.verify, retry: scenario.upload.retry, remotePrefix: prefix),
             timeSource: clock, logger: logger)
 
-        // Start from an empty prefix: leftovers of an earlier run would read as orphans.
-        if let stale = try? await remote.store.list(prefix: prefix), !stale.isEmpty {
+        // The run's own prefix is new; name what other runs left beside it (gc removes that).
+        let journal: RunJournal
+        do {
+            journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
+        } catch {
             fileCache.close()
             await remote.server?.stop()
-            throw RunSetupError(code: "store", scenario: scenario.name,
-                                message: "the remote already holds \(stale.count) object(s) under '\(prefix)'; remove them or set store.prefix")
+            throw error
         }
 
         let sampler = MemorySampler()
         let sampling = Task { await sampler.run() }
         let record = FlushWorkload.Record()
-        let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache)
+        let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache, journal: journal, keys: keys)
         let start = ContinuousClock.now
         let progressTask = options.progress.map { report in
             Task {
@@ -100,9 +83,13 @@ public enum ScenarioRunner {
             }
         }
         let reads = readCounts.withLock { $0 }
+        if Task.isCancelled {
+            sampling.cancel()
+            throw await interrupted(scenario, remote: remote, keys: keys, fileCache: fileCache, journal: journal)
+        }
         await options.beforeChecks?(remote.store, cache)
         let state = record.state.withLock { $0 }
-        let checks = await RunChecks(cache: cache, store: remote.store, acknowledged: state.acknowledged,
+        let checks = await RunChecks(cache: cache, store: store, acknowledged: state.acknowledged,
                                      acknowledgedObjects: state.objects, policy: scenario.upload.retry).run()
         sampling.cancel()
         var allChecks = checks.checks
@@ -112,11 +99,18 @@ public enum ScenarioRunner {
         let result = assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
                               remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
                               checks: checks, allChecks: allChecks, memory: sampler.report(), gitCommit: await gitCommit())
+            .finished(keys: keys, secrets: remote.secrets)
+        if Task.isCancelled { throw await interrupted(scenario, remote: remote, keys: keys, fileCache: fileCache, journal: journal) }
 
-        // Remove what the run left on a remote that outlives it (an external S3 endpoint).
-        if remote.server == nil, scenario.store.kind == .s3, let leftovers = try? await remote.store.list(prefix: prefix) {
-            for object in leftovers { try? await remote.store.delete(key: object.key) }
+        // Remove what the run wrote on a remote that outlives it (an external S3 endpoint).
+        if remote.isExternal {
+            if options.keepRemote {
+                options.notice?("kept \(result.objects.count) object(s) under '\(keys.runPrefix)' (--keep-remote)")
+            } else {
+                for line in await RemoteLeftovers.remove(store: remote.store, keys: keys) { options.notice?(line) }
+            }
         }
+        journal.close()
         fileCache.close()
         await remote.server?.stop()
         return result
