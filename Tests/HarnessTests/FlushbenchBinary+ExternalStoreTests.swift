@@ -25,7 +25,7 @@ struct FlushbenchBinaryExternalStoreTests {
         return (outcome, try path.map { try ResultWriter.read(out + "/" + $0) })
     }
 
-    @Test("--keep-remote keeps the run's objects for anyone to verify; without it they are removed; the next run names another run's leftovers")
+    @Test("--keep-remote keeps the objects; without it they are removed; the next run names other runs' leftovers; SIGINT removes what a run wrote; a second SIGINT exits at once")
     func keepRemoteAndLeftovers() async throws {
         let server = try await SeaweedFS.start(bucket: "flushbench-external")
         do {
@@ -76,5 +76,43 @@ struct FlushbenchBinaryExternalStoreTests {
         #expect(interrupted.status == 130, "\(interrupted.standardError)")
         #expect(try await store.list(prefix: "flushbench/external-slow/").isEmpty)
         #expect(try await store.incompleteUploads(prefix: "flushbench/external-slow/").isEmpty)
+
+        try await secondSignalExitsAtOnce(server, store: store)
+    }
+
+    /// With the server stopped (SIGSTOP) the clean-up after a first SIGINT cannot finish; a
+    /// second SIGINT ends the run at once.
+    func secondSignalExitsAtOnce(_ server: SeaweedFS, store: S3Store) async throws {
+        let file = try LocalTemporary.directory() + "/stalled.json"
+        try smallScenario(name: "external-stalled", store: "s3", flushes: 200, rows: 200_000, extra: """
+            "faults": [ { "op": "write", "kind": "latency", "distribution": "fixed", "value": "100ms" } ]
+            """).replacingOccurrences(of: "\"kind\": \"s3\"", with: "\"kind\": \"s3\", \"bucket\": \"\(server.configuration.bucket)\"")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let running = try Binary.command(["run", file, "--out", try LocalTemporary.directory()], environment: [
+            "AWS_ENDPOINT_URL": server.configuration.endpoint,
+            "AWS_ACCESS_KEY_ID": server.configuration.credentials.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": server.configuration.credentials.secretAccessKey,
+        ]).start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, try await store.list(prefix: "flushbench/external-stalled/").count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(server.pid, SIGSTOP)
+        running.send(SIGINT)
+        try await Task.sleep(for: .seconds(2))
+        #expect(isRunning(running.processIdentifier), "the first signal starts a clean-up that waits for the stalled server")
+        let second = ContinuousClock.now
+        running.send(SIGINT)
+        let outcome = try await BlockingIO.run { running.wait() }
+        kill(server.pid, SIGCONT)
+        #expect(outcome.status == 130)
+        #expect(ContinuousClock.now - second < .seconds(5), "the second signal exits at once")
+    }
+
+    /// Whether `pid` is alive (not exited, not a zombie).
+    func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 }
