@@ -88,10 +88,14 @@ struct FlushbenchBinaryExternalStoreTests {
             "faults": [ { "op": "write", "kind": "latency", "distribution": "fixed", "value": "100ms" } ]
             """).replacingOccurrences(of: "\"kind\": \"s3\"", with: "\"kind\": \"s3\", \"bucket\": \"\(server.configuration.bucket)\"")
             .write(toFile: file, atomically: true, encoding: .utf8)
+        // A second signal leaves the work area behind by design: keep it out of the shared $TMPDIR.
+        let temporary = try LocalTemporary.directory()
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
         let running = try Binary.command(["run", file, "--out", try LocalTemporary.directory()], environment: [
             "AWS_ENDPOINT_URL": server.configuration.endpoint,
             "AWS_ACCESS_KEY_ID": server.configuration.credentials.accessKeyID,
             "AWS_SECRET_ACCESS_KEY": server.configuration.credentials.secretAccessKey,
+            "TMPDIR": temporary,
         ]).start()
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, try await store.list(prefix: "flushbench/external-stalled/").count < 2 {
