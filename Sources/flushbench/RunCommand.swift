@@ -13,8 +13,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run scenario files; write JSON results and a Markdown summary.",
         discussion: """
             Exit status: 0 when every check and expectation holds, 1 when some do not, 2 when a \
-            scenario file is invalid, 5 when a scenario could not be set up (endpoint, credentials, \
-            bucket, work directory): the run stops there, nothing of that scenario was attempted.
+            scenario file is invalid or --work-dir holds files flushbench did not make, 5 when a \
+            scenario could not be set up (endpoint, credentials, bucket, a work directory locked by \
+            another run): the run stops there, nothing of that scenario was attempted; 130 / 143 \
+            after SIGINT / SIGTERM (once what the run made is removed; a second signal exits at once).
             """
     )
 
@@ -30,8 +32,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("repeat"), help: "Run each scenario this many times.")
     var repetitions = 1
 
-    @Option(help: "Keep the cache directory (DIR/cache) and the fs store's root (DIR/remote) here for inspection (one scenario only).")
+    @Option(help: "Keep the cache directory (DIR/cache) and the fs store's root (DIR/remote) here for inspection (one scenario only). DIR must be new, empty or an earlier run's; it is locked while the run works in it.")
     var workDir: String?
+
+    @Flag(help: "Keep what the run wrote to an external S3 endpoint (removed after the checks otherwise), so anyone can verify the objects listed in the result.")
+    var keepRemote = false
 
     func validate() throws {
         guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repeat must be between 1 and 100") }
@@ -43,8 +48,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--work-dir keeps one run's files: give one scenario and no --repeat")
         }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        let directory = "\(out)/\(stamp)"
         let progress = ProgressPrinter()
+        let interruption = Interruption.install { signal in
+            printError("\nflushbench: \(signal == SIGINT ? "SIGINT" : "SIGTERM") received: stopping the flushes and removing what the run made (send it again to exit at once)")
+        }
+        // Made when the first result is written; another run's directory of the same second is never shared.
+        var madeDirectory: String?
         var results: [RunResult] = []
         var setupFailed = false
         scenarios: for (position, scenario) in scenarios.enumerated() {
@@ -52,10 +61,12 @@ struct RunCommand: AsyncParsableCommand {
                 let label = repetitions > 1 ? "\(scenario.name) (run \(round)/\(repetitions))" : scenario.name
                 progress.line("[\(position + 1)/\(scenarios.count)] \(label): \(scenario.description)")
                 do {
-                    let result = try await ScenarioRunner.run(scenario, options: RunOptions(
+                    let options = RunOptions(
                         seedOverride: seed, workDirectory: workDir.map { URL(fileURLWithPath: $0).path },
-                        progress: { progress.update($0) }))
+                        progress: { progress.update($0) }, keepRemote: keepRemote, notice: { progress.line("    " + $0) })
+                    let result = try await interruption.run { try await ScenarioRunner.run(scenario, options: options) }
                     progress.finish()
+                    let directory = try await runDirectory(in: out, stamp: stamp, made: &madeDirectory)
                     let name = repetitions > 1 ? "\(scenario.name)-run\(round)" : scenario.name
                     let path = try await ResultWriter.write(result, name: name, to: directory)
                     let failed = result.checks.filter { !$0.passed }.map { "\($0.name): \($0.detail)" }
@@ -71,20 +82,22 @@ struct RunCommand: AsyncParsableCommand {
                     progress.finish()
                     printError(ScenarioError(code: error.code, file: scenario.file, issues: error.issues).description)
                     throw ExitCode(.invalidInput)
-                } catch let error as RunSetupError {
+                } catch let error as WorkAreaError {
                     progress.finish()
-                    printError("\(error)")
-                    setupFailed = true
-                    break scenarios
+                    printError("scenario \(scenario.name): \(error)")
+                    throw ExitCode(error.code == .notOurs ? .invalidInput : .setupFailed)
                 } catch {
                     progress.finish()
                     printError("\(error)")
+                    if interruption.signal != nil { break scenarios }
                     setupFailed = true
                     break scenarios
                 }
             }
+            if interruption.signal != nil { break }
         }
         if !results.isEmpty {
+            let directory = try await runDirectory(in: out, stamp: stamp, made: &madeDirectory)
             let summary = "# flushbench run \(stamp)\n\n" + ResultWriter.summaryTable(results) + "\n\n"
                 + results.map(ResultWriter.markdown).joined(separator: "\n\n") + "\n"
             try await ResultWriter.writeFile(Data(summary.utf8), to: directory + "/summary.md")
@@ -93,9 +106,18 @@ struct RunCommand: AsyncParsableCommand {
             print("")
             print("results: \(directory)/ (summary.md and one JSON document per run)")
         }
+        if let status = interruption.exitStatus { throw ExitCode(status) }
         if setupFailed { throw ExitCode(.setupFailed) }
         if results.contains(where: { !$0.passed }) { throw ExitCode(.failed) }
     }
+}
+
+/// The run's result directory: `made`, or a new one (never another run's) recorded in `made`.
+private func runDirectory(in out: String, stamp: String, made: inout String?) async throws -> String {
+    if let made { return made }
+    let directory = try await ResultWriter.makeRunDirectory(in: out, stamp: stamp)
+    made = directory
+    return directory
 }
 
 /// Loads scenario files, printing every error of every file; exits with status 2 if any is invalid.

@@ -35,7 +35,7 @@ func rejectCrashRules(_ scenarios: [Scenario]) throws -> [Scenario] {
             found = true
         }
     }
-    if found { throw ExitCode(2) }
+    if found { throw ExitCode(.invalidInput) }
     return scenarios
 }
 

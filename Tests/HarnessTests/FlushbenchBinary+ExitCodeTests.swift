@@ -1,7 +1,9 @@
 import Foundation
+import Harness
 import Testing
 
-/// Runs the built `flushbench` executable, as a user or CI does.
+/// Runs the built `flushbench` executable, as a user or CI does (through ``ChildProcess``, which
+/// drains standard output and standard error together, so a child that fills either never stalls).
 struct Binary {
     struct Outcome {
         var status: Int32
@@ -16,20 +18,14 @@ struct Binary {
         return url.appendingPathComponent("flushbench").path
     }()
 
-    static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                       errors: String(decoding: errors, as: UTF8.self))
+    /// The command for `arguments`, run from the repository root with `environment` added.
+    static func command(_ arguments: [String], environment: [String: String] = [:]) -> ChildProcess {
+        ChildProcess(path, arguments, environment: environment, workingDirectory: repositoryRoot, measuresPeakMemory: false)
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let outcome = try command(arguments, environment: environment).runBlocking()
+        return Outcome(status: outcome.status, output: outcome.standardOutput, errors: outcome.standardError)
     }
 }
 
@@ -94,6 +90,17 @@ struct FlushbenchBinaryExitCodeTests {
         let remote = try FileManager.default.subpathsOfDirectory(atPath: work + "/remote/objects").filter { $0.hasSuffix(".parquet") }
         #expect(remote.count == 4)
         #expect(FileManager.default.fileExists(atPath: work + "/cache/LOCK"))
+    }
+
+    @Test("the binary helper drains standard error while the child runs: 64 KiB and more of errors do not stall it",
+          .timeLimit(.minutes(1)))
+    func helperDrainsLargeStandardError() throws {
+        let directory = try LocalTemporary.directory()
+        let files = (0..<600).map { "\(directory)/\(String(repeating: "x", count: 200))-\($0).json" }
+        let outcome = try Binary.run(["validate"] + files)
+        #expect(outcome.status == 2)
+        #expect(outcome.errors.utf8.count > 65_536)
+        #expect(outcome.errors.contains(files[599]))
     }
 
     @Test("list shows the shipped scenarios with their descriptions; --help works everywhere")

@@ -51,7 +51,10 @@ struct ScenarioRunnerCheckTests {
     @Test("an extra remote object is an unknown orphan")
     func plantedRemoteObject() async throws {
         let result = try await run(smallScenario(extra: "\"expect\": { \"unknownOrphans\": 0 }")) { store, cache in
-            _ = try? await store.put(key: cache.configuration.remotePrefix + "1/stray.parquet", bytes: [1, 2, 3])
+            // Below the run's own prefix (the base prefix and the run id): another run's object is not this run's orphan.
+            guard let first = try? await store.list(prefix: cache.configuration.remotePrefix).first else { return }
+            let runPrefix = cache.configuration.remotePrefix + (first.key.dropFirst(cache.configuration.remotePrefix.count).split(separator: "/").first ?? "") + "/"
+            _ = try? await store.put(key: runPrefix + "1/stray.parquet", bytes: [1, 2, 3])
         }
         #expect(check(result, "no-unknown-orphans")?.passed == false)
         #expect(result.unknownOrphans.count == 1)

@@ -83,9 +83,9 @@ public enum GateMetrics {
 
     /// Fingerprints of what a seed fixes beyond counts: the acknowledged objects (key, size,
     /// checksum) and the fault trace (rule, kind, operation, key, offset, attempt, bytes), each
-    /// sorted so scheduling order does not matter.
+    /// sorted so scheduling order does not matter. Keys lose their run id, which differs per run.
     public static func fingerprints(_ result: RunResult) -> [String: String] {
-        let objects = result.objects.map { "\($0.key)|\($0.bytes)|\($0.checksum)|\($0.rows)" }.sorted()
+        let objects = result.objects.map { "\(result.seededKey($0.key))|\($0.bytes)|\($0.checksum)|\($0.rows)" }.sorted()
         let trace = result.faults.trace.map {
             "\($0.rule)|\($0.kind.rawValue)|\($0.operation.rawValue)|\($0.key)|\($0.offset.map(String.init) ?? "-")|\($0.attempt)|\($0.bytesAffected)"
         }.sorted()

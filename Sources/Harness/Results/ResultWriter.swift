@@ -1,5 +1,8 @@
 public import Foundation
 import Platform
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes run results: one JSON document per run and a Markdown summary of them all.
 public enum ResultWriter {
@@ -10,7 +13,8 @@ public enum ResultWriter {
         return encoder
     }
 
-    /// Writes `result` as `directory/<name>.json` and returns the path.
+    /// Writes `result` as `directory/<name>.json` and returns the path. A result is never
+    /// overwritten: when that file exists, it becomes `<name>-2.json`, `<name>-3.json`, ...
     @discardableResult
     public static func write(_ result: RunResult, name: String, to directory: String) async throws -> String {
         try await BlockingIO.run { try writeBlocking(result, name: name, to: directory) }
@@ -19,18 +23,66 @@ public enum ResultWriter {
     /// ``write(_:name:to:)`` for code already on the blocking-I/O pool.
     @discardableResult
     public static func writeBlocking(_ result: RunResult, name: String, to directory: String) throws -> String {
-        let path = "\(directory)/\(name).json"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try encoder().encode(result).write(to: URL(fileURLWithPath: path))
-        return path
+        return try createExclusively(Array(try encoder().encode(result)), directory: directory, name: name, extension: "json")
     }
 
-    /// Writes `data` to `path` (creating its directory) on the blocking-I/O pool.
-    public static func writeFile(_ data: Data, to path: String) async throws {
+    /// Writes `data` to `path` (creating its directory) on the blocking-I/O pool and returns the
+    /// path written: `path` itself, or `NAME-2.EXT`, `NAME-3.EXT`, ... when it exists (never overwritten).
+    @discardableResult
+    public static func writeFile(_ data: Data, to path: String) async throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
-        try await BlockingIO.run {
+        let file = (path as NSString).lastPathComponent as NSString
+        let name = file.deletingPathExtension, ext = file.pathExtension
+        return try await BlockingIO.run {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try data.write(to: URL(fileURLWithPath: path))
+            return try createExclusively(Array(data), directory: directory, name: name, extension: ext)
+        }
+    }
+
+    /// Creates a new directory `parent/stamp` for one run's results, or `stamp-2`, `stamp-3`, ...
+    /// when another run (in the same second) took that name, and returns its path.
+    public static func makeRunDirectory(in parent: String, stamp: String) async throws -> String {
+        try await BlockingIO.run {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            for attempt in 1...1000 {
+                let path = "\(parent)/\(stamp)" + (attempt == 1 ? "" : "-\(attempt)")
+                if mkdir(path, 0o755) == 0 { return path }
+                let err = errno
+                if err != EEXIST { throw LocalFileError(operation: "mkdir", path: path, errno: err) }
+            }
+            throw LocalFileError(code: .alreadyExists, operation: "mkdir", path: "\(parent)/\(stamp)",
+                                 message: "'\(parent)' already holds 1000 result directories named '\(stamp)*'")
+        }
+    }
+
+    /// Creates `directory/name.ext` with `O_EXCL` (else `name-2.ext`, ...), writes and fsyncs `bytes`.
+    static func createExclusively(_ bytes: [UInt8], directory: String, name: String, extension ext: String) throws -> String {
+        let suffix = ext.isEmpty ? "" : "." + ext
+        for attempt in 1...1000 {
+            let path = "\(directory)/\(name)" + (attempt == 1 ? "" : "-\(attempt)") + suffix
+            guard let file = try createUnlessExists(path) else { continue }
+            do {
+                try file.write(bytes, at: 0)
+                try file.sync()
+            } catch {
+                file.close()
+                throw error
+            }
+            file.close()
+            return path
+        }
+        throw LocalFileError(code: .alreadyExists, operation: "create", path: "\(directory)/\(name)\(suffix)",
+                             message: "'\(directory)' already holds 1000 files named '\(name)*\(suffix)'")
+    }
+
+    /// Creates `path` (`O_EXCL`); `nil` when it exists.
+    private static func createUnlessExists(_ path: String) throws(LocalFileError) -> LocalFile? {
+        do {
+            return try LocalFile.create(path)
+        } catch {
+            if error.code == .alreadyExists { return nil }
+            throw error
         }
     }
 

@@ -4,6 +4,13 @@ public import WriteCache
 /// The result of one scenario run: the JSON document CI and dashboards read (DESIGN.md
 /// "Results"). Field names are a contract: extend, never rename.
 public struct RunResult: Sendable, Codable {
+    /// The document's format, so tools and later versions can tell formats apart: 1 since run ids
+    /// and real keys; absent (`nil`) in documents written before it existed.
+    public var schemaVersion: Int? = RunResult.currentSchemaVersion
+    /// The run's identity (``RunID``); it is a segment of every key in ``objects`` and the orphans.
+    public var runId: String?
+    /// The remote prefix the run wrote below, its run id included.
+    public var remotePrefix: String?
     public var scenario: String
     public var description: String
     public var file: String
@@ -37,6 +44,18 @@ public struct RunResult: Sendable, Codable {
     public var checks: [CheckResult]
     public var expectations: [ExpectationResult]
     public var passed: Bool
+}
+
+extension RunResult {
+    /// The format this version writes.
+    public static let currentSchemaVersion = 1
+
+    /// `key` without this run's id segment: the seeded key, the same in every run of the
+    /// scenario and seed (what the gate fingerprints).
+    public func seededKey(_ key: String) -> String {
+        guard let runId, let remotePrefix, key.hasPrefix(remotePrefix), remotePrefix.hasSuffix(runId + "/") else { return key }
+        return String(remotePrefix.dropLast(runId.count + 1)) + key.dropFirst(remotePrefix.count)
+    }
 }
 
 public struct MachineInfo: Sendable, Codable {

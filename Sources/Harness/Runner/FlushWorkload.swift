@@ -37,6 +37,9 @@ struct FlushWorkload: Sendable {
     let scenario: Scenario
     let seed: UInt64
     let cache: WriteCache
+    /// Where acknowledged flushes are journalled (before they count), and the run's key layout.
+    var journal: RunJournal?
+    var keys: RunKeys?
 
     /// The flushes, deterministic from the seed: regions `(table 1024 << 32) | n`, file ids
     /// derived from the seed, so the same scenario writes the same keys (and meets the same faults).
@@ -116,6 +119,14 @@ struct FlushWorkload: Sendable {
             record: digests)
         do {
             let outcome = try await cache.writeAndUpload(Flush(region: flush.region, fileID: flush.fileID, producer: producer))
+            if let problem = await journal(flush: flush.index, files: outcome.files, digests: digests) {
+                record.state.withLock { state in
+                    state.failed += 1
+                    state.failureCount["journal", default: 0] += 1
+                    state.failures.append(FlushFailure(flush: flush.index, region: flush.region, code: "journal", message: problem))
+                }
+                return
+            }
             let finished = ContinuousClock.now
             record.state.withLock { state in
                 state.encoded += (digests.data?.bytes ?? 0) + (digests.index?.bytes ?? 0)

@@ -9,8 +9,13 @@ struct RemoteStore: Sendable {
     let store: any ObjectStore
     /// A managed SeaweedFS to stop after the run.
     let server: SeaweedFS?
-    /// What to call it in reports.
+    /// What to call it in reports (never with credentials).
     let description: String
+    /// Secrets to redact from every report: the secret key of an external endpoint and any
+    /// password written into its URL.
+    var secrets: [String] = []
+    /// Whether it outlives the run (an external S3 endpoint): what the run wrote must be removed.
+    var isExternal: Bool { server == nil && store.kind == "s3" }
 
     /// Builds the store a scenario asks for.
     ///
@@ -33,17 +38,22 @@ struct RemoteStore: Sendable {
         case .s3:
             let bucket = spec.bucket ?? "flushbench"
             var configuration: S3Configuration?
+            var urlSecrets: [String] = []
             do {
                 var environment = environment ?? ProcessInfo.processInfo.environment
                 if let endpoint = spec.endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
+                // Credentials travel only in the AWS variables, never inside the endpoint's URL.
+                urlSecrets = Redaction.secrets(inURL: environment["AWS_ENDPOINT_URL"] ?? "")
+                environment["AWS_ENDPOINT_URL"] = environment["AWS_ENDPOINT_URL"].map(Redaction.strippingCredentials(fromURL:))
                 configuration = try S3Configuration.fromEnvironment(bucket: bucket, environment: environment)
             } catch {
-                throw RunSetupError(code: "store", scenario: scenario, message: error.message)
+                throw RunSetupError(code: "store", scenario: scenario, message: Redaction.redact(error.message, secrets: urlSecrets))
             }
             if var configuration {
                 if let region = spec.region { configuration.region = region }
                 return RemoteStore(store: S3Store(configuration: configuration), server: nil,
-                                   description: "s3 at \(configuration.endpoint), bucket \(bucket)")
+                                   description: "s3 at \(configuration.endpoint), bucket \(bucket)",
+                                   secrets: urlSecrets + [configuration.credentials.secretAccessKey])
             }
             do {
                 let server = try await SeaweedFS.start(bucket: bucket)

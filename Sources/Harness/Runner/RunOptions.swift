@@ -15,15 +15,24 @@ public struct RunOptions: Sendable {
     public var environment: [String: String]?
 
     /// Called after the workload, before the checks, with the bare remote store and the cache:
-    /// lets tests plant the breakage each check must catch (a temp file, an extra object).
+    /// lets tests plant the breakage each check must catch (a temp file, an extra object). The
+    /// store's keys are real: the run's objects are below `remotePrefix + RUN-ID + "/"`.
     public var beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)?
+    /// Keep what the run wrote to an external S3 endpoint (it is removed after the checks otherwise).
+    public var keepRemote: Bool
+    /// Told what a person should know beyond the result: stale work areas and other runs'
+    /// leftovers found at the start, what the clean-up did.
+    public var notice: (@Sendable (String) -> Void)?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
-                beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil) {
+                beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,
+                keepRemote: Bool = false, notice: (@Sendable (String) -> Void)? = nil) {
         self.seedOverride = seedOverride
         self.workDirectory = workDirectory
         self.progress = progress
         self.beforeChecks = beforeChecks
+        self.keepRemote = keepRemote
+        self.notice = notice
     }
 
     /// What a progress report says.

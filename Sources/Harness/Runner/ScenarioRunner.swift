@@ -11,52 +11,33 @@ import WriteCache
 /// Runs scenarios: builds the store, wraps it in the scenario's faults, opens a write cache,
 /// replays the flushes, reads back, checks every invariant and evaluates the expectations.
 public enum ScenarioRunner {
-    /// Runs `scenario` and returns its result. A run that breaks an invariant still returns a
-    /// result (with `passed == false`); only a scenario that cannot be set up throws.
-    ///
-    /// - Errors: ``RunSetupError`` when the work directory, the store or the cache cannot be set
-    ///   up; ``ScenarioError`` when its faults are invalid.
-    public static func run(_ scenario: Scenario, options: RunOptions = RunOptions()) async throws -> RunResult {
-        let seed = options.seedOverride ?? scenario.seed
-        let startDate = Date()
-        let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
-        let keep = options.workDirectory != nil
-        let work: String
-        do {
-            if let directory = options.workDirectory {
-                try LocalFiles.removeTree(directory + "/cache")
-                try LocalFiles.removeTree(directory + "/remote")
-                try LocalFiles.createDirectories(directory)
-                work = directory
-            } else {
-                work = try LocalFiles.makeTemporaryDirectory(prefix: "flushbench-run-\(scenario.name)")
-            }
-        } catch {
-            throw RunSetupError(code: "workdir", scenario: scenario.name, message: "cannot prepare the work directory: \(error)")
-        }
-        defer { if !keep { try? LocalFiles.removeTree(work) } }
-
+    /// Runs `scenario` in `area` (see ``run(_:options:)``, which opens and closes the area).
+    static func run(_ scenario: Scenario, seed: UInt64, startDate: Date, plan: FaultPlan, options: RunOptions,
+                    area: WorkArea) async throws -> RunResult {
+        let work = area.path
         let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name, environment: options.environment)
-        let prefix = scenario.store.prefix + "flushbench/\(scenario.name)/"
+        let keys = RunKeys(basePrefix: scenario.store.prefix + "flushbench/\(scenario.name)/", runID: area.runID)
         do {
-            try await SetupCheck.run(remote, prefix: prefix, scenario: scenario.name)
+            try await SetupCheck.run(remote, prefix: keys.runPrefix, scenario: scenario.name)
         } catch {
             await remote.server?.stop()
             throw error
         }
         let clock = SystemTimeSource()
-        let faulty = FaultyStore(wrapping: remote.store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
+        let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
+        let faulty = FaultyStore(wrapping: store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
                                  crashHandler: { _ in })
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache
         do {
-            fileCache = try await FileCache.open(FileCacheConfiguration(directory: work + "/cache", capacity: scenario.cache.capacity,
+            fileCache = try await FileCache.open(FileCacheConfiguration(directory: area.cacheDirectory, capacity: scenario.cache.capacity,
                                                                         timeToIdle: scenario.cache.ttl, timeSource: clock))
         } catch {
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
         }
+        let prefix = keys.basePrefix
         var logger = Logger(label: "flushbench.run")
         logger.logLevel = .error
         let cache = WriteCache(
@@ -67,18 +48,20 @@ public enum ScenarioRunner {
                 verifyUploads: scenario.upload.verify, retry: scenario.upload.retry, remotePrefix: prefix),
             timeSource: clock, logger: logger)
 
-        // Start from an empty prefix: leftovers of an earlier run would read as orphans.
-        if let stale = try? await remote.store.list(prefix: prefix), !stale.isEmpty {
+        // The run's own prefix is new; name what other runs left beside it (gc removes that).
+        let journal: RunJournal
+        do {
+            journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
+        } catch {
             fileCache.close()
             await remote.server?.stop()
-            throw RunSetupError(code: "store", scenario: scenario.name,
-                                message: "the remote already holds \(stale.count) object(s) under '\(prefix)'; remove them or set store.prefix")
+            throw error
         }
 
         let sampler = MemorySampler()
         let sampling = Task { await sampler.run() }
         let record = FlushWorkload.Record()
-        let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache)
+        let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache, journal: journal, keys: keys)
         let start = ContinuousClock.now
         deadline.move(to: start + scenario.timeLimit)
         let progressTask = options.progress.map { report in
@@ -96,7 +79,7 @@ public enum ScenarioRunner {
                 }
             }
         }
-        // The workload: flushes, then reads, cancelled at timeLimit.
+        // The workload: flushes, then reads, cancelled at timeLimit (or by a signal).
         let budget = RunBudget(start: start, timeLimit: scenario.timeLimit, cleanupTimeLimit: scenario.cleanupTimeLimit)
         let flushEnded = Locked<ContinuousClock.Instant?>(nil)
         let readCounts = Locked(ReadCounts(attempted: 0, succeeded: 0, failed: 0))
@@ -112,14 +95,18 @@ public enum ScenarioRunner {
         let flushPhase = (flushEnded.withLock { $0 } ?? .now) - start
         progressTask?.cancel()
         budget.workloadEnded(in: workloadEnd)
-
-        // The checks, within the clean-up budget, against the bare store (bounded too).
         let reads = readCounts.withLock { $0 }
+        if Task.isCancelled {
+            sampling.cancel()
+            throw await interrupted(scenario, remote: remote, keys: keys, fileCache: fileCache, journal: journal)
+        }
+
+        // The checks, within the clean-up budget, against the run's store (bounded too).
         await options.beforeChecks?(remote.store, cache)
         let state = record.state.withLock { $0 }
         deadline.move(to: budget.checksDeadline)
         let checksStarted = ContinuousClock.now
-        let runChecks = RunChecks(cache: cache, store: DeadlineStore(wrapping: remote.store, deadline: deadline), acknowledged: state.acknowledged,
+        let runChecks = RunChecks(cache: cache, store: DeadlineStore(wrapping: store, deadline: deadline), acknowledged: state.acknowledged,
                                   acknowledgedObjects: state.objects, policy: scenario.upload.retry)
         let checked = await PhaseBudget.value(until: budget.checksDeadline) { await runChecks.run() }
         let checks = checked ?? RunChecks.Outcome()
@@ -127,16 +114,22 @@ public enum ScenarioRunner {
         sampling.cancel()
         let memory = sampler.report()
         let commit = await gitCommit()
+        if Task.isCancelled { throw await interrupted(scenario, remote: remote, keys: keys, fileCache: fileCache, journal: journal) }
 
-        // Clean-up: remove what the run left on a remote that outlives it (an external S3
-        // endpoint), close the cache, stop a managed server; bounded, and run even when cancelled.
+        // Clean-up: remove what the run wrote on a remote that outlives it (an external S3
+        // endpoint) unless asked to keep it, close the cache, stop a managed server; bounded,
+        // and run even when cancelled.
         deadline.move(to: budget.end)
         let cleanupStore = DeadlineStore(wrapping: remote.store, deadline: deadline)
         let cleanupEnd = await PhaseBudget.run(until: budget.end, abandonAt: budget.end, stopsWhenCancelled: false) {
-            if remote.server == nil, scenario.store.kind == .s3, let leftovers = try? await cleanupStore.list(prefix: prefix) {
-                for object in leftovers { try? await cleanupStore.delete(key: object.key) }
+            guard remote.isExternal else { return }
+            if options.keepRemote {
+                options.notice?("kept \(state.objects.count) object(s) under '\(keys.runPrefix)' (--keep-remote)")
+            } else {
+                for line in await RemoteLeftovers.remove(store: cleanupStore, keys: keys) { options.notice?(line) }
             }
         }
+        journal.close()
         fileCache.close()
         await remote.server?.stop()
         let timings = PhaseTimings(workload: (budget.workloadEndedAt - start).seconds, checks: (checksEnded - checksStarted).seconds,
@@ -146,6 +139,7 @@ public enum ScenarioRunner {
         return assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
                         remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
                         checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
+            .finished(keys: keys, secrets: remote.secrets)
     }
 
     /// Reads each acknowledged file back through the cache (evicting it first if asked).

@@ -22,11 +22,10 @@ public struct S3Credentials: Sendable, Equatable, CustomStringConvertible, Custo
         Mirror(self, children: ["accessKeyID": accessKeyID, "secretAccessKey": "<redacted>"])
     }
 
-    /// Removes every occurrence of the secret from `text`: the last guard before a server's
-    /// message becomes part of an error.
+    /// Replaces every whole occurrence of the secret in `text` (``Redaction``): the last guard
+    /// before a server's message becomes part of an error.
     func redacting(_ text: String) -> String {
-        guard !secretAccessKey.isEmpty else { return text }
-        return text.replacingOccurrences(of: secretAccessKey, with: "<redacted>")
+        Redaction.redact(text, secrets: [secretAccessKey])
     }
 }
 
