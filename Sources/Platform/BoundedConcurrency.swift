@@ -59,4 +59,29 @@ public enum BoundedConcurrency {
     ) async throws(Failure) {
         _ = try await map(elements, limit: limit, body)
     }
+
+    /// Runs `body` for the elements in order with at most `limit` running at once, and starts
+    /// no further element once the calling task is cancelled (the running ones see the
+    /// cancellation themselves). For work that records its own outcome, such as the flushes of
+    /// a run, where stopping at a time limit must leave the rest unstarted.
+    ///
+    /// - Returns: how many elements were started.
+    @discardableResult
+    public static func forEachUntilCancelled<Element: Sendable>(
+        _ elements: [Element], limit: Int,
+        _ body: @escaping @Sendable (Element) async -> Void
+    ) async -> Int {
+        await withTaskGroup(of: Void.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < elements.count, !Task.isCancelled else { return }
+                let element = elements[next]
+                next += 1
+                group.addTask { await body(element) }
+            }
+            for _ in 0..<max(1, limit) { startNext() }
+            while await group.next() != nil { startNext() }
+            return next
+        }
+    }
 }

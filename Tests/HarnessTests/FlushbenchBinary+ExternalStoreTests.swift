@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import ObjectStore
+import Servers
 import Platform
 import Testing
 #if canImport(Glibc)

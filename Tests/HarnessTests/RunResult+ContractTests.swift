@@ -60,9 +60,21 @@ struct RunResultContractTests {
     }
 }
 
+/// Temporary directories of the harness tests, all below one directory of this test process
+/// that is removed when the process exits: a test need not clean up after itself, and a run of
+/// the suite leaves nothing in `$TMPDIR`.
 enum LocalTemporary {
+    /// `$TMPDIR/flushbench-harness-tests-<pid>`, removed at exit.
+    private static let root: String = {
+        let path = NSTemporaryDirectory() + "flushbench-harness-tests-\(getpid())"
+        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: LocalTemporary.root) }
+        return path
+    }()
+
     static func directory() throws -> String {
-        let path = NSTemporaryDirectory() + "flushbench-harness-test-\(UUID().uuidString)"
+        let path = root + "/\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -56,28 +56,15 @@ public struct CacheBenchmark: Sendable {
             let store: any ObjectStore = storeKind == "memory" ? MemoryStore() : try await FileSystemStore.open(root: root + "/remote")
             let fileCache = try await FileCache.open(FileCacheConfiguration(directory: root + "/cache", capacity: UInt64(files * fileSize) * 2))
             let cache = WriteCache(fileCache: fileCache, store: store)
-            var keys: [FileKey] = []
             let started = ContinuousClock.now
-            try await withThrowingTaskGroup(of: FileKey.self) { group in
-                for index in 0..<files {
-                    group.addTask {
-                        let outcome = try await cache.writeAndUpload(Flush(region: UInt64(index % 4), producer: FixedProducer(size: fileSize)))
-                        return outcome.files[0].key
-                    }
-                    if index >= 3 { keys.append(try await group.next()!) }
-                }
-                for try await key in group { keys.append(key) }
+            let keys = try await BoundedConcurrency.map(Array(0..<files), limit: 4) { index in
+                let outcome = try await cache.writeAndUpload(Flush(region: UInt64(index % 4), producer: FixedProducer(size: fileSize)))
+                return outcome.files[0].key
             }
             upload.append(totalMiB / (ContinuousClock.now - started).seconds)
             for key in keys { await fileCache.remove(key) }
             let downloadStart = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, key) in keys.enumerated() {
-                    group.addTask { try await cache.download(key) }
-                    if index >= 3 { try await group.next() }
-                }
-                try await group.waitForAll()
-            }
+            try await BoundedConcurrency.forEach(keys, limit: 4) { key in try await cache.download(key) }
             download.append(totalMiB / (ContinuousClock.now - downloadStart).seconds)
             fileCache.close()
 

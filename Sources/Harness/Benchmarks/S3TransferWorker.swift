@@ -63,24 +63,7 @@ public struct S3TransferWorker: Sendable {
 
     /// Runs `body` for every element, ``filesInFlight`` at a time, and adds up the results.
     private func forEach<Element: Sendable>(_ elements: [Element], _ body: @escaping @Sendable (Element) async throws -> UInt64) async throws -> UInt64 {
-        var total: UInt64 = 0
-        try await withThrowingTaskGroup(of: UInt64.self) { group in
-            var next = 0
-            for _ in 0..<min(filesInFlight, elements.count) {
-                let element = elements[next]
-                next += 1
-                group.addTask { try await body(element) }
-            }
-            while let bytes = try await group.next() {
-                total += bytes
-                if next < elements.count {
-                    let element = elements[next]
-                    next += 1
-                    group.addTask { try await body(element) }
-                }
-            }
-        }
-        return total
+        try await BoundedConcurrency.map(elements, limit: filesInFlight, body).reduce(0, +)
     }
 
     /// Uploads one file: straight from the file for ``S3Store``, otherwise through a writer one

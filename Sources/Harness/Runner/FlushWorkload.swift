@@ -1,5 +1,6 @@
 import Foundation
 import ObjectStore
+import Platform
 import SSTFormat
 import Synchronization
 import WriteCache
@@ -80,19 +81,8 @@ struct FlushWorkload: Sendable {
         let width = scenario.workload.concurrency
         switch scenario.workload.arrival {
         case .closed:
-            await withTaskGroup(of: Void.self) { group in
-                var next = 0
-                while next < min(width, flushes.count) {
-                    let flush = flushes[next]
-                    group.addTask { await runOne(flush, record: record, start: start, due: nil) }
-                    next += 1
-                }
-                while await group.next() != nil {
-                    guard next < flushes.count, !Task.isCancelled else { continue }
-                    let flush = flushes[next]
-                    group.addTask { await runOne(flush, record: record, start: start, due: nil) }
-                    next += 1
-                }
+            await BoundedConcurrency.forEachUntilCancelled(flushes, limit: width) { flush in
+                await runOne(flush, record: record, start: start, due: nil)
             }
         case .rate:
             await withTaskGroup(of: Void.self) { group in
@@ -160,27 +150,5 @@ struct FlushWorkload: Sendable {
                 }
             }
         }
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64) for deterministic plans.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform double in [0, 1).
-    mutating func nextUnit() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
     }
 }

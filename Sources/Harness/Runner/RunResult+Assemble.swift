@@ -4,6 +4,7 @@ import Glibc
 import FaultInjection
 import Foundation
 import Histogram
+import Platform
 import WriteCache
 
 extension ScenarioRunner {
@@ -22,7 +23,7 @@ extension ScenarioRunner {
         var latency: [String: LatencySummary] = [:]
         var flushHistogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
         flushHistogram.autoResize = true
-        for duration in state.latencies { _ = flushHistogram.record(UInt64(max(0, duration.millisecondsValue * 1000))) }
+        for duration in state.latencies { _ = flushHistogram.record(UInt64(max(0, duration.inMilliseconds * 1000))) }
         if flushHistogram.totalCount > 0 { latency["flush"] = summary(flushHistogram) }
         for operation in CacheOperation.allCases where operation != .flush {
             if let histogram = metrics.latency(operation), histogram.totalCount > 0 {
@@ -116,7 +117,7 @@ extension ScenarioRunner {
                                              passed: uploadedMiBps >= minimum))
         }
         if let maximum = expect.maxFlushP99 {
-            let limit = maximum.millisecondsValue
+            let limit = maximum.inMilliseconds
             let actual = flushP99 ?? 0
             results.append(ExpectationResult(name: "maxFlushP99", expected: "<= \(limit) ms", actual: String(format: "%.1f ms", actual),
                                              passed: actual <= limit))

@@ -1,6 +1,7 @@
 import FaultInjection
 import Foundation
 import ObjectStore
+import Servers
 import WriteCache
 
 extension ScenarioRunner {

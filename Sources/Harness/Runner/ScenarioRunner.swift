@@ -146,32 +146,14 @@ public enum ScenarioRunner {
     static func readBack(_ keys: [FileKey], cache: WriteCache, evict: Bool, width: Int) async -> ReadCounts {
         let sorted = keys.sorted { $0.fileName < $1.fileName }
         let counts = Locked(ReadCounts(attempted: 0, succeeded: 0, failed: 0))
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func start() {
-                let key = sorted[next]
-                next += 1
-                group.addTask {
-                    if evict { await cache.fileCache.remove(key) }
-                    let ok = (try? await cache.downloadIfAbsent(key)) != nil
-                    counts.withLock {
-                        $0.attempted += 1
-                        if ok { $0.succeeded += 1 } else { $0.failed += 1 }
-                    }
-                }
-            }
-            while next < min(width, sorted.count) { start() }
-            while await group.next() != nil {
-                if next < sorted.count, !Task.isCancelled { start() }
+        await BoundedConcurrency.forEachUntilCancelled(sorted, limit: width) { key in
+            if evict { await cache.fileCache.remove(key) }
+            let ok = (try? await cache.downloadIfAbsent(key)) != nil
+            counts.withLock {
+                $0.attempted += 1
+                if ok { $0.succeeded += 1 } else { $0.failed += 1 }
             }
         }
         return counts.withLock { $0 }
-    }
-}
-
-extension Duration {
-    /// The duration in milliseconds, for reports.
-    var millisecondsValue: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }
