@@ -128,6 +128,18 @@ struct ScenarioRunnerCheckTests {
         #expect(!result.passed)
     }
 
+    @Test("a read that hangs is stopped by the time limit: the read phase does not outlive it")
+    func timeLimitStopsAHangingReadPhase() async throws {
+        let started = ContinuousClock.now
+        // Without cancellation each read-back would hang 20 s, four attempts in a row.
+        let result = try await run(smallScenario(extra: """
+            "timeLimit": "3s", "faults": [ { "op": "read", "kind": "hang", "max": "20s" } ]
+            """))
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(result.flushes.succeeded == 4, "the flushes finished; the reads were stopped")
+        #expect(check(result, "time-limit")?.passed == false)
+    }
+
     @Test("known orphans from failed deletes are reported, not counted as unknown")
     func knownOrphansAreReported() async throws {
         let result = try await run(smallScenario(extra: """
