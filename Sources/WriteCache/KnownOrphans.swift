@@ -17,6 +17,7 @@ public struct KnownOrphan: Sendable, Hashable, Codable {
     /// The store's id of the incomplete upload (S3 `UploadId`), when the orphan is one.
     public var uploadId: String?
 
+    /// Creates a record; pass `uploadId` when the leftover is an incomplete upload.
     public init(key: String, reason: String, code: String, uploadId: String? = nil) {
         self.key = key
         self.reason = reason
@@ -38,6 +39,7 @@ public struct KnownOrphan: Sendable, Hashable, Codable {
 public final class KnownOrphans: Sendable {
     private let entries = Mutex<[KnownOrphan]>([])
 
+    /// Creates an empty ledger.
     public init() {}
 
     /// Records an orphan; an incomplete upload already recorded (same key and upload id) is

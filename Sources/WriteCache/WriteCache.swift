@@ -13,8 +13,10 @@ public import Logging
 /// transient errors are retried with jittered exponential back-off; on failure the flush's
 /// local files, the remote objects already uploaded *and* the one whose upload failed are
 /// deleted, incomplete multipart uploads are aborted, and whatever could not be cleaned is
-/// recorded in ``orphans``; downloads of one key are single-flight; files being uploaded or
-/// read are pinned against eviction.
+/// recorded in ``orphans``; an acknowledged object is never deleted by a failed attempt nor
+/// listed as an orphan; downloads of one key are single-flight (and cancelled when the last
+/// caller waiting for them is); files being uploaded or read are pinned against eviction and
+/// removal.
 public final class WriteCache: Sendable {
     /// The local cache.
     public let fileCache: FileCache

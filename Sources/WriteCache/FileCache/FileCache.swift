@@ -90,6 +90,11 @@ public final class FileCache: Sendable {
         report.recoveredFiles -= victims.count
         report.recoveredBytes -= victims.reduce(0) { $0 + $1.size }
         let cache = FileCache(configuration: configuration, recovery: report, index: index, lock: lock)
+        if report.foreignEntries > 0 {
+            cache.logger.warning("the cache directory holds entries that are not the cache's; they were left alone",
+                                 metadata: ["directory": "\(directory)", "count": "\(report.foreignEntries)",
+                                            "first": "\(report.foreignNames.prefix(5).joined(separator: ", "))"])
+        }
         await cache.deleteFiles(of: victims)
         return cache
     }
