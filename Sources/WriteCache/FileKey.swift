@@ -38,12 +38,17 @@ public struct FileKey: Sendable, Hashable, Codable, CustomStringConvertible {
         "\(region)/\(fileID.uuidString.lowercased()).\(type.rawValue)"
     }
 
-    /// Parses a cache file name; `nil` when it is not of the form `{region}.{uuid}.{type}`.
+    /// Parses a cache file name; `nil` unless it is exactly a name ``fileName`` produces:
+    /// `{region}.{uuid}.{type}` with a canonical (lower-case) UUID.
+    ///
+    /// Only canonical names parse, so a parsed key's ``fileName`` is the very name parsed and
+    /// its path is the file found: an upper-case variant is not the cache's file.
     public init?(fileName: String) {
         let parts = fileName.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
               let region = UInt64(parts[0]), String(region) == parts[0],
               parts[1].count == 36, let fileID = UUID(uuidString: String(parts[1])),
+              fileID.uuidString.lowercased() == parts[1],
               let type = FileType(rawValue: String(parts[2])) else { return nil }
         self.init(region: region, fileID: fileID, type: type)
     }

@@ -15,26 +15,38 @@ extension WriteCache {
     ///   `io` for a local write failure; `verification` when the received size is wrong.
     @discardableResult
     public func download(_ key: FileKey) async throws(WriteCacheError) -> UInt64 {
-        let task = downloads.withLock { inflight -> Task<UInt64, any Error> in
-            if let existing = inflight[key] { return existing }
-            let task = Task<UInt64, any Error> { [self] in
-                defer { _ = downloads.withLock { $0.removeValue(forKey: key) } }
-                return try await performDownload(key)
-            }
-            inflight[key] = task
-            return task
+        let (shared, waiter) = downloads.withLock { inflight -> (SharedDownload, Int) in
+            if let existing = inflight[key], let waiter = existing.join() { return (existing, waiter) }
+            let shared = SharedDownload(key: key)
+            shared.start({ [self] in
+                do throws(WriteCacheError) {
+                    return .success(try await performDownload(key))
+                } catch {
+                    return .failure(error)
+                }
+            }, finished: { [self] in
+                downloads.withLock { inflight in
+                    if inflight[key] === shared { inflight[key] = nil }
+                }
+            })
+            inflight[key] = shared
+            // A fresh download has not been abandoned: joining cannot fail.
+            return (shared, shared.join() ?? 0)
         }
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.value
-            } onCancel: {
-                // The download is shared; only a caller's own wait is cancelled.
+        let outcome = await shared.wait(waiter)
+        if shared.isAbandoned {
+            // The last waiter left: later callers start a new download instead of joining this
+            // cancelled one.
+            downloads.withLock { inflight in
+                if inflight[key] === shared { inflight[key] = nil }
             }
-        } catch let error as WriteCacheError {
-            throw error
-        } catch {
-            throw WriteCacheError(code: .io, message: "download \(key) failed: \(error)", key: key, cause: error)
         }
+        return try outcome.get()
+    }
+
+    /// Callers waiting for the shared download of `key` (0 when none is in flight).
+    func downloadWaiters(_ key: FileKey) -> Int {
+        downloads.withLock { $0[key]?.waiterCount ?? 0 }
     }
 
     /// Downloads `key` unless it is cached already (as the reference's `download_if_absent`).

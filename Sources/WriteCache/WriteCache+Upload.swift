@@ -6,33 +6,12 @@ extension WriteCache {
     /// Uploads a pinned cached file with retries and verification.
     func uploadPinned(_ key: FileKey, size: UInt64) async throws(WriteCacheError) -> UploadedFile {
         let remote = remoteKey(for: key)
-        let started = timeSource.now()
-        var generator = SystemRandomNumberGenerator()
-        var attempt = 1
-        while true {
-            do {
-                var file = try await uploadOnce(key, remote: remote, size: size)
-                file.attempts = attempt
-                metrics.record(.upload, duration: timeSource.now() - started, failed: false)
-                metrics.addBytes { $0.uploadedAcknowledged += size }
-                return file
-            } catch {
-                guard error.isTransient, attempt < configuration.retry.maxAttempts, !Task.isCancelled else {
-                    metrics.record(.upload, duration: timeSource.now() - started, failed: true)
-                    throw error
-                }
-                let backoff = configuration.retry.backoff(afterAttempt: attempt, retryAfter: error.storeError?.retryAfter, using: &generator)
-                metrics.recordRetry(RetryEvent(operation: .upload, key: remote, failedAttempt: attempt,
-                                               code: error.storeError?.code.rawValue ?? error.code.rawValue,
-                                               backoffMilliseconds: backoff.milliseconds))
-                logger.debug("retrying upload", metadata: ["key": "\(remote)", "attempt": "\(attempt)", "error": "\(error)"])
-                do { try await timeSource.sleep(for: backoff) } catch {
-                    metrics.record(.upload, duration: timeSource.now() - started, failed: true)
-                    throw WriteCacheError(code: .cancelled, message: "upload of \(key) was cancelled during back-off", key: key)
-                }
-                attempt += 1
-            }
+        var (file, attempts) = try await retrying(.upload, key: remote) { () async throws(WriteCacheError) in
+            try await uploadOnce(key, remote: remote, size: size)
         }
+        file.attempts = attempts
+        metrics.addBytes { $0.uploadedAcknowledged += size }
+        return file
     }
 
     /// One upload attempt: stream the file in parts, close, verify.
@@ -142,10 +121,22 @@ extension WriteCache {
     }
 
     /// Aborts a writer; an abort that could not discard the upload leaves a known orphan.
+    ///
+    /// The writer does not say which upload it was, so the store is asked for the key's
+    /// incomplete uploads: each is recorded with the upload id a garbage collector needs to abort
+    /// it (leaving the object under the key alone). Where the store lists none, the key itself is
+    /// recorded, unless it holds an acknowledged object: that must never be handed over for
+    /// garbage collection.
     private func abort(_ writer: any ObjectWriter, remote: String) async {
         await writer.abort()
-        if let failure = writer.abortFailure {
-            orphans.record(KnownOrphan(key: remote, reason: "aborting the failed upload failed: \(failure.message)", code: failure.code.rawValue))
+        guard let failure = writer.abortFailure else { return }
+        let reason = "aborting the failed upload failed: \(failure.message)"
+        let open = ((try? await store.incompleteUploads(prefix: remote)) ?? []).filter { $0.key == remote }
+        for upload in open {
+            orphans.record(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue, uploadId: upload.uploadID))
+        }
+        if open.isEmpty, !isAcknowledged(remote) {
+            orphans.record(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue))
         }
     }
 
@@ -157,39 +148,89 @@ extension WriteCache {
     }
 
     /// Runs a remote operation, retrying transient errors by the policy.
-    func withRetries<T: Sendable>(
+    func withRetries<T>(
         _ operation: CacheOperation, key: String,
         _ body: () async throws(ObjectStoreError) -> T
     ) async throws(WriteCacheError) -> T {
+        try await retrying(operation, key: key) { () async throws(WriteCacheError) -> T in
+            do throws(ObjectStoreError) {
+                return try await body()
+            } catch {
+                throw WriteCacheError(code: error.code == .cancelled ? .cancelled : .store,
+                                      message: "\(operation) '\(key)' failed: \(error.message)", cause: error)
+            }
+        }.value
+    }
+
+    /// The one retry loop of the cache: runs `attempt` until it succeeds, fails with an error
+    /// that is not transient, uses up the policy's attempts or is cancelled, sleeping a jittered
+    /// back-off between attempts. Records the operation's latency (all attempts) and each retry.
+    ///
+    /// - Returns: the value and the attempts it took (1 = no retry).
+    /// - Errors: the last attempt's error (its message says how many attempts were made);
+    ///   `cancelled` when the task is cancelled during a back-off.
+    func retrying<T>(
+        _ operation: CacheOperation, key: String,
+        _ attempt: () async throws(WriteCacheError) -> T
+    ) async throws(WriteCacheError) -> (value: T, attempts: Int) {
         let started = timeSource.now()
         var generator = SystemRandomNumberGenerator()
-        var attempt = 1
+        var attempts = 1
         while true {
             do {
-                let value = try await body()
+                let value = try await attempt()
                 metrics.record(operation, duration: timeSource.now() - started, failed: false)
-                return value
-            } catch {
-                guard error.isTransient, attempt < configuration.retry.maxAttempts, !Task.isCancelled else {
+                return (value, attempts)
+            } catch let failure {
+                let error = failure
+                guard error.isTransient, attempts < configuration.retry.maxAttempts, !Task.isCancelled else {
                     metrics.record(operation, duration: timeSource.now() - started, failed: true)
-                    throw WriteCacheError(code: error.code == .cancelled ? .cancelled : .store,
-                                          message: "\(operation) '\(key)' failed after \(attempt) attempt(s): \(error.message)", cause: error)
+                    var final = error
+                    if attempts > 1 { final.message += " (after \(attempts) attempts)" }
+                    throw final
                 }
-                let backoff = configuration.retry.backoff(afterAttempt: attempt, retryAfter: error.retryAfter, using: &generator)
-                metrics.recordRetry(RetryEvent(operation: operation, key: key, failedAttempt: attempt, code: error.code.rawValue,
+                let backoff = configuration.retry.backoff(afterAttempt: attempts, retryAfter: error.storeError?.retryAfter, using: &generator)
+                metrics.recordRetry(RetryEvent(operation: operation, key: key, failedAttempt: attempts,
+                                               code: error.storeError?.code.rawValue ?? error.code.rawValue,
                                                backoffMilliseconds: backoff.milliseconds))
+                logger.debug("retrying", metadata: ["operation": "\(operation)", "key": "\(key)", "attempt": "\(attempts)", "error": "\(error)"])
                 do { try await timeSource.sleep(for: backoff) } catch {
                     metrics.record(operation, duration: timeSource.now() - started, failed: true)
-                    throw WriteCacheError(code: .cancelled, message: "\(operation) '\(key)' was cancelled during back-off")
+                    throw WriteCacheError(code: .cancelled, message: "\(operation) '\(key)' was cancelled during back-off", key: failure.key)
                 }
-                attempt += 1
+                attempts += 1
             }
         }
     }
 
-    /// Deletes a remote object and aborts incomplete uploads of its key; records a known orphan
-    /// for anything that could not be removed.
+    /// Deletes the remote object of a failed upload and aborts the incomplete uploads of its
+    /// key; records a known orphan for anything that could not be removed.
+    ///
+    /// An acknowledged object is never deleted: a failed attempt to upload it again leaves it as
+    /// it was (only that attempt's incomplete uploads are aborted).
     func deleteRemoteRecordingOrphan(_ remote: String) async {
+        if isAcknowledged(remote) {
+            logger.debug("kept an acknowledged object after a failed upload", metadata: ["key": "\(remote)"])
+        } else {
+            await deleteRemoteObject(remote)
+        }
+        do {
+            let incomplete = try await store.incompleteUploads(prefix: remote).filter { $0.key == remote }
+            for upload in incomplete {
+                do {
+                    try await store.abortIncompleteUpload(upload)
+                    orphans.resolve(key: remote, uploadId: upload.uploadID)
+                } catch {
+                    orphans.record(KnownOrphan(key: remote, reason: "aborting incomplete upload \(upload.uploadID) failed: \(error.message)",
+                                               code: error.code.rawValue, uploadId: upload.uploadID))
+                }
+            }
+        } catch {
+            logger.warning("could not list incomplete uploads", metadata: ["key": "\(remote)", "error": "\(error)"])
+        }
+    }
+
+    private func deleteRemoteObject(_ remote: String) async {
         let size = try? await store.stat(key: remote).size
         do {
             try await withRetries(.delete, key: remote) { () async throws(ObjectStoreError) in
@@ -200,19 +241,6 @@ extension WriteCache {
             logger.warning("could not delete a remote object after a failed upload", metadata: ["key": "\(remote)", "error": "\(error)"])
             orphans.record(KnownOrphan(key: remote, reason: "deleting it after a failed flush failed: \(error.message)",
                                        code: error.storeError?.code.rawValue ?? error.code.rawValue))
-        }
-        do {
-            let incomplete = try await store.incompleteUploads(prefix: remote).filter { $0.key == remote }
-            for upload in incomplete {
-                do {
-                    try await store.abortIncompleteUpload(upload)
-                } catch {
-                    orphans.record(KnownOrphan(key: remote, reason: "aborting incomplete upload \(upload.uploadID) failed: \(error.message)",
-                                               code: error.code.rawValue))
-                }
-            }
-        } catch {
-            logger.warning("could not list incomplete uploads", metadata: ["key": "\(remote)", "error": "\(error)"])
         }
     }
 }

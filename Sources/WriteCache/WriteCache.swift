@@ -13,8 +13,10 @@ public import Logging
 /// transient errors are retried with jittered exponential back-off; on failure the flush's
 /// local files, the remote objects already uploaded *and* the one whose upload failed are
 /// deleted, incomplete multipart uploads are aborted, and whatever could not be cleaned is
-/// recorded in ``orphans``; downloads of one key are single-flight; files being uploaded or
-/// read are pinned against eviction.
+/// recorded in ``orphans``; an acknowledged object is never deleted by a failed attempt nor
+/// listed as an orphan; downloads of one key are single-flight (and cancelled when the last
+/// caller waiting for them is); files being uploaded or read are pinned against eviction and
+/// removal.
 public final class WriteCache: Sendable {
     /// The local cache.
     public let fileCache: FileCache
@@ -27,7 +29,9 @@ public final class WriteCache: Sendable {
     /// Remote leftovers whose clean-up failed.
     public let orphans = KnownOrphans()
     let timeSource: any TimeSource
-    let downloads = Mutex<[FileKey: Task<UInt64, any Error>]>([:])
+    let downloads = Mutex<[FileKey: SharedDownload]>([:])
+    /// Remote keys of acknowledged objects (see ``isAcknowledged(_:)``).
+    let acknowledgedKeys = Mutex<Set<String>>([])
     let logger: Logger
 
     /// Creates a write cache over an open file cache and a store.
@@ -54,6 +58,23 @@ public final class WriteCache: Sendable {
     /// The remote key of `key`'s file.
     public func remoteKey(for key: FileKey) -> String {
         configuration.remotePrefix + key.remoteKey
+    }
+
+    /// Whether the object under `remote` is acknowledged: this cache acknowledged its upload (a
+    /// flush, `putAndUpload` or `upload` that returned), or found it on the store before
+    /// uploading its key again (after a reopen the store is the only record of what an earlier
+    /// process acknowledged).
+    ///
+    /// A failed upload never deletes an acknowledged object, and the known orphans never list
+    /// one (see ``KnownOrphans/acknowledge(key:)``).
+    public func isAcknowledged(_ remote: String) -> Bool {
+        acknowledgedKeys.withLock { $0.contains(remote) }
+    }
+
+    /// Records `remote` as acknowledged and resolves the object orphans recorded under it.
+    func markAcknowledged(_ remote: String) {
+        acknowledgedKeys.withLock { _ = $0.insert(remote) }
+        orphans.acknowledge(key: remote)
     }
 
     // MARK: - Flush
@@ -110,14 +131,16 @@ public final class WriteCache: Sendable {
             metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: false)
             return FlushOutcome(files: [], summary: summary)
         }
-        var committed: [FileKey] = []
+        // The sizes the commits reported are the sizes to upload: the pinned files cannot change
+        // or go away underneath the upload, even if the cache removes them meanwhile.
+        var committed: [(key: FileKey, size: UInt64)] = []
         do {
             let dataSize = try await dataWriter.commit(pinned: true)
-            committed.append(dataKey)
+            committed.append((dataKey, dataSize))
             metrics.addBytes { $0.writtenToCache += dataSize }
             if indexWriter.bytesWritten > 0 {
                 let indexSize = try await indexWriter.commit(pinned: true)
-                committed.append(indexKey)
+                committed.append((indexKey, indexSize))
                 metrics.addBytes { $0.writtenToCache += indexSize }
             } else {
                 await indexWriter.abort()
@@ -125,24 +148,25 @@ public final class WriteCache: Sendable {
         } catch {
             await indexWriter.abort()
             metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: true)
-            await discardFlush(local: committed, remote: [])
+            await discardFlush(local: committed.map(\.key), remote: [])
             throw error
         }
         metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: false)
 
         var uploaded: [UploadedFile] = []
-        for key in committed {
+        for (key, size) in committed {
             do {
-                let size = fileCache.snapshot()[key] ?? 0
                 uploaded.append(try await uploadPinned(key, size: size))
             } catch {
                 // Delete what reached the remote and the object whose upload failed (it may have
                 // been committed before the failure was reported).
-                await discardFlush(local: committed, remote: uploaded.map(\.remoteKey) + [remoteKey(for: key)])
+                await discardFlush(local: committed.map(\.key), remote: uploaded.map(\.remoteKey) + [remoteKey(for: key)])
                 throw error
             }
         }
-        for key in committed { await fileCache.unpin(key) }
+        // The flush is acknowledged only now, with both files: until here a failure deletes them.
+        for file in uploaded { markAcknowledged(file.remoteKey) }
+        for (key, _) in committed { await fileCache.unpin(key) }
         return FlushOutcome(files: uploaded, summary: summary)
     }
 
@@ -175,34 +199,74 @@ public final class WriteCache: Sendable {
             throw error
         }
         metrics.addBytes { $0.writtenToCache += size }
-        do {
-            let file = try await uploadPinned(key, size: size)
-            await fileCache.unpin(key)
-            return file
-        } catch {
-            await discardFlush(local: [key], remote: [remoteKey(for: key)])
-            throw error
-        }
+        return try await uploadReplacing(key, size: size, keepCachedFile: false)
     }
 
     /// Uploads `key`'s cached file (again).
     ///
-    /// - Errors: `notCached` when the file is not in the cache; `store`/`verification` when the
-    ///   upload fails (the remote object of the failed upload is deleted or recorded as an orphan;
-    ///   the cached file stays).
+    /// A failed upload never deletes an acknowledged object: when the key was acknowledged
+    /// before (see ``isAcknowledged(_:)``; the store is asked when this cache does not know),
+    /// the object stays as it was and only the failed attempt's incomplete uploads are aborted.
+    /// - Errors: `notCached` when the file is not in the cache; `store` when the store cannot
+    ///   say whether it holds the object (nothing is uploaded then); `store`/`verification` when
+    ///   the upload fails (a remote object that was not acknowledged before is deleted or
+    ///   recorded as an orphan; the cached file stays).
     @discardableResult
     public func upload(_ key: FileKey) async throws(WriteCacheError) -> UploadedFile {
         guard let pinned = await fileCache.pin(key) else {
             throw WriteCacheError(code: .notCached, message: "upload \(key): the file is not in the cache", key: key)
         }
+        return try await uploadReplacing(key, size: pinned.size, keepCachedFile: true)
+    }
+
+    /// Uploads a pinned cached file over whatever the store holds under its key and releases
+    /// the pin. On failure a previously acknowledged object is kept; anything else the failed
+    /// upload left is deleted (or recorded as an orphan), and the cached file too unless
+    /// `keepCachedFile`.
+    private func uploadReplacing(_ key: FileKey, size: UInt64, keepCachedFile: Bool) async throws(WriteCacheError) -> UploadedFile {
+        let remote = remoteKey(for: key)
         do {
-            let file = try await uploadPinned(key, size: pinned.size)
+            try await learnWhetherAcknowledged(key, remote: remote)
+        } catch {
+            await fileCache.unpin(key)
+            if !keepCachedFile { await fileCache.remove(key) }
+            throw error
+        }
+        do {
+            let file = try await uploadPinned(key, size: size)
+            markAcknowledged(remote)
             await fileCache.unpin(key)
             return file
         } catch {
-            await fileCache.unpin(key)
-            await deleteRemoteRecordingOrphan(remoteKey(for: key))
+            if error.isVanishedFile {
+                await fileCache.dropVanished(key)
+            } else {
+                await fileCache.unpin(key)
+                if !keepCachedFile { await fileCache.remove(key) }
+            }
+            await deleteRemoteRecordingOrphan(remote)
             throw error
+        }
+    }
+
+    /// Makes sure ``isAcknowledged(_:)`` answers for `remote` before it is uploaded again: an
+    /// object the store already holds there counts as acknowledged (by an earlier process, or
+    /// another node), so a failed re-upload will not delete it.
+    ///
+    /// An object this cache recorded as an orphan is its own leftover, not acknowledged.
+    private func learnWhetherAcknowledged(_ key: FileKey, remote: String) async throws(WriteCacheError) {
+        guard !isAcknowledged(remote), !orphans.namesObject(remote) else { return }
+        do {
+            _ = try await withRetries(.stat, key: remote) { () async throws(ObjectStoreError) in
+                try await store.stat(key: remote)
+            }
+            acknowledgedKeys.withLock { _ = $0.insert(remote) }
+        } catch where error.storeError?.code == .notFound {
+            return
+        } catch {
+            throw WriteCacheError(code: error.code,
+                                  message: "upload \(key): cannot tell whether '\(remote)' holds an acknowledged object, so it was not overwritten: \(error.message)",
+                                  key: key, cause: error.cause)
         }
     }
 
@@ -226,10 +290,16 @@ public final class WriteCache: Sendable {
                 let upper = min(range.upperBound, pinned.size)
                 return range.lowerBound < upper ? try file.read(at: range.lowerBound, count: Int(upper - range.lowerBound)) : []
             } }
-            await fileCache.unpin(key)
             switch result {
-            case .success(let bytes): return bytes
+            case .success(let bytes):
+                await fileCache.unpin(key)
+                return bytes
+            case .failure(let error as LocalFileError) where error.code == .notFound:
+                // The file vanished behind the index (deleted outside, lost to a disk error):
+                // drop the entry and read through from the remote, as the reference does.
+                await fileCache.dropVanished(key)
             case .failure(let error):
+                await fileCache.unpin(key)
                 throw WriteCacheError(code: .io, message: "reading \(key) from the cache at '\(path)' failed: \(error)", key: key,
                                       cause: error)
             }

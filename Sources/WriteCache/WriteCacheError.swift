@@ -1,4 +1,5 @@
 public import ObjectStore
+import Platform
 
 /// A failed cache operation.
 ///
@@ -57,6 +58,11 @@ public struct WriteCacheError: Error, Sendable, CustomStringConvertible {
         case .store: return storeError?.isTransient ?? false
         default: return false
         }
+    }
+
+    /// Whether a cached file was missing from disk (its index entry is stale).
+    var isVanishedFile: Bool {
+        code == .io && (cause as? LocalFileError)?.code == .notFound
     }
 
     public var description: String {

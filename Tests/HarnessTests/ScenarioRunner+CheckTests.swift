@@ -25,7 +25,8 @@ struct ScenarioRunnerCheckTests {
         #expect(result.reads.succeeded == 8)
         #expect(result.bytes.downloaded == result.objects.reduce(0) { $0 + $1.bytes })
         #expect(Set(result.checks.map(\.name)) == ["time-limit", "no-temp-files", "index-matches-disk", "acknowledged-objects-present",
-                                                    "no-unknown-orphans", "integrity", "byte-counters-balance", "retries-within-policy"])
+                                                    "known-orphans-unacknowledged", "no-unknown-orphans", "integrity", "byte-counters-balance",
+                                                    "retries-within-policy"])
     }
 
     @Test("a file planted in the cache's temp directory fails the temp-file check")
@@ -60,6 +61,31 @@ struct ScenarioRunnerCheckTests {
         #expect(result.unknownOrphans.count == 1)
         #expect(result.expectations.first { $0.name == "unknownOrphans" }?.passed == false)
         #expect(!result.passed)
+    }
+
+    @Test("a known orphan naming an acknowledged object fails the run")
+    func knownOrphanNamingAnAcknowledgedObject() async throws {
+        // The record the cache left when an upload's abort failed and a retry then acknowledged
+        // the key: garbage collection would delete the only remote copy.
+        let result = try await run(smallScenario()) { store, cache in
+            guard let first = try? await store.list(prefix: cache.configuration.remotePrefix).first else { return }
+            cache.orphans.record(KnownOrphan(key: first.key, reason: "aborting the failed upload failed: planted", code: "InternalError"))
+        }
+        #expect(check(result, "known-orphans-unacknowledged")?.passed == false)
+        #expect(!result.passed)
+    }
+
+    @Test("a known incomplete upload of an acknowledged key, named by its upload id, passes")
+    func knownIncompleteUploadOfAcknowledgedKey() async throws {
+        let result = try await run(smallScenario()) { store, cache in
+            guard let first = try? await store.list(prefix: cache.configuration.remotePrefix).first else { return }
+            cache.orphans.record(KnownOrphan(key: first.key, reason: "aborting the failed upload failed: planted", code: "InternalError",
+                                             uploadId: "upload-1"))
+        }
+        #expect(check(result, "known-orphans-unacknowledged")?.passed == true)
+        #expect(result.knownOrphans.map(\.uploadId) == ["upload-1"])
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        #expect(json.contains(#""uploadId":"upload-1""#), "the result JSON names the upload")
     }
 
     @Test("a corrupted remote object fails the integrity check")
@@ -103,6 +129,18 @@ struct ScenarioRunnerCheckTests {
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(check(result, "time-limit")?.passed == false)
         #expect(!result.passed)
+    }
+
+    @Test("a read that hangs is stopped by the time limit: the read phase does not outlive it")
+    func timeLimitStopsAHangingReadPhase() async throws {
+        let started = ContinuousClock.now
+        // Without cancellation each read-back would hang 20 s, four attempts in a row.
+        let result = try await run(smallScenario(extra: """
+            "timeLimit": "3s", "faults": [ { "op": "read", "kind": "hang", "max": "20s" } ]
+            """))
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(result.flushes.succeeded == 4, "the flushes finished; the reads were stopped")
+        #expect(check(result, "time-limit")?.passed == false)
     }
 
     @Test("known orphans from failed deletes are reported, not counted as unknown")

@@ -1,4 +1,5 @@
 import Foundation
+import ObjectStore
 import Platform
 import Testing
 @testable import WriteCache
@@ -151,12 +152,33 @@ struct FileCacheEvictionTests {
         #expect(index.usedBytes == 20)
     }
 
-    @Test("sizes above 4 GiB are counted in 64 bits")
-    func sizesAreSixtyFourBit() {
-        var index = CacheIndex(capacity: 20 << 30)
-        index.insert(key(1), size: 6 << 30, now: .zero)
-        index.insert(key(2), size: 6 << 30, now: .zero)
-        #expect(index.committedBytes == 12 << 30)
-        #expect(index.evictToCapacity().isEmpty)
+    @Test("files above 4 GiB keep their 64-bit sizes from disk through recovery, the index, eviction and reads")
+    func sizesAreSixtyFourBit() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cacheDir = dir.path + "/cache"
+        try LocalFiles.createDirectories(cacheDir + "/tmp")
+        // Sparse files: their sizes are past 4 GiB, their blocks are a few bytes.
+        let big = key(1), bigger = key(2)
+        let tail: [UInt8] = [0xAB, 0xCD, 0xEF]
+        for (k, size) in [(big, UInt64(5) << 30), (bigger, UInt64(6) << 30)] {
+            let file = try LocalFile.create(cacheDir + "/" + k.fileName)
+            try file.write(tail, at: size - 3)
+            file.close()
+        }
+        let cache = try await openCache(dir, capacity: 12 << 30)
+        #expect(cache.snapshot() == [big: 5 << 30, bigger: 6 << 30])
+        #expect(cache.statistics().committedBytes == 11 << 30)
+        #expect(cache.recovery.recoveredBytes == 11 << 30)
+        let writeCache = WriteCache(fileCache: cache, store: ScriptedStore(), timeSource: ManualTimeSource())
+        let end = UInt64(6) << 30
+        #expect(try await writeCache.read(bigger, range: (end - 3)..<(end + 10)) == tail, "read at an offset past 4 GiB")
+        cache.close()
+        // 11 GiB of files do not fit 10 GiB: the older file goes, and the sum stays exact.
+        let smaller = try await openCache(dir, capacity: 10 << 30)
+        defer { smaller.close() }
+        #expect(smaller.recovery.evictedOverCapacity == 1)
+        #expect(smaller.statistics().committedBytes == 6 << 30 || smaller.statistics().committedBytes == 5 << 30)
+        #expect(smaller.statistics().committedBytes <= 10 << 30)
     }
 }

@@ -24,6 +24,11 @@ final class ScriptedStore: ObjectStore {
         var readErrors: [ObjectStoreError.Code] = []
         /// Aborts fail (the upload stays incomplete).
         var failAborts = false
+        /// The next N aborts fail (the upload stays incomplete), then aborts work again.
+        var abortFailures = 0
+        /// Uploads whose abort failed are listed by `incompleteUploads` (as S3 lists them), with
+        /// ids `scripted-1`, `scripted-2`, ...; otherwise the store lists none.
+        var listsIncompleteUploads = false
         /// Only keys with this suffix are affected (nil: all).
         var keySuffix: String?
     }
@@ -42,9 +47,45 @@ final class ScriptedStore: ObjectStore {
     let inner = MemoryStore()
     let script: Mutex<Script>
     let counts = Mutex(Counts())
+    /// Holds reads while closed (see ``ReadGate``).
+    let readGate = ReadGate()
+    /// Runs when a writer is made, before it is returned (to act between commit and upload).
+    let beforeWriter = Mutex<(@Sendable (String) async -> Void)?>(nil)
+    /// Uploads left incomplete by failed aborts, by upload id.
+    let incomplete = Mutex<[String: IncompleteUpload]>([:])
 
     init(_ script: Script = Script()) {
         self.script = Mutex(script)
+    }
+
+    /// Whether the next abort fails (and consumes one of ``Script/abortFailures``).
+    func abortFails() -> Bool {
+        script.withLock { script in
+            if script.failAborts { return true }
+            guard script.abortFailures > 0 else { return false }
+            script.abortFailures -= 1
+            return true
+        }
+    }
+
+    /// Records an upload left incomplete when the script lists such uploads.
+    func leftIncomplete(key: String) {
+        guard script.withLock({ $0.listsIncompleteUploads }) else { return }
+        incomplete.withLock { uploads in
+            let id = "scripted-\(uploads.count + 1)"
+            uploads[id] = IncompleteUpload(key: key, uploadID: id)
+        }
+    }
+
+    func incompleteUploads(prefix: String) async throws(ObjectStoreError) -> [IncompleteUpload] {
+        incomplete.withLock { Array($0.values) }.filter { $0.key.hasPrefix(prefix) }.sorted { $0.uploadID < $1.uploadID }
+    }
+
+    func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(ObjectStoreError) {
+        if abortFails() {
+            throw ObjectStoreError(code: .internalError, operation: .write, key: upload.key, message: "scripted abort failure")
+        }
+        _ = incomplete.withLock { $0.removeValue(forKey: upload.uploadID) }
     }
 
     func setScript(_ body: (inout Script) -> Void) {
@@ -62,11 +103,13 @@ final class ScriptedStore: ObjectStore {
 
     func makeWriter(key: String, options: WriteOptions) async throws(ObjectStoreError) -> any ObjectWriter {
         counts.withLock { $0.writersStarted += 1 }
+        if let hook = beforeWriter.withLock({ $0 }) { await hook(key) }
         return ScriptedWriter(store: self, key: key, inner: try await inner.makeWriter(key: key, options: options))
     }
 
     func read(key: String, range: Range<UInt64>) async throws(ObjectStoreError) -> [UInt8] {
         counts.withLock { $0.reads += 1 }
+        try await readGate.pass(key: key)
         if let code = next(\.readErrors, key: key) {
             throw ObjectStoreError(code: code, operation: .read, key: key, message: "scripted read failure")
         }
@@ -146,10 +189,11 @@ final class ScriptedWriter: ObjectWriter {
 
     func abort() async {
         store.counts.withLock { $0.aborts += 1 }
-        if store.script.withLock({ $0.failAborts }) {
+        if store.abortFails() {
             failedAbort.withLock {
                 $0 = ObjectStoreError(code: .internalError, operation: .write, key: key, message: "scripted abort failure")
             }
+            store.leftIncomplete(key: key)
             return
         }
         await inner.abort()

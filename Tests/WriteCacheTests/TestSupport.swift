@@ -61,3 +61,36 @@ func openCache(_ directory: TemporaryDirectory, capacity: UInt64 = 1 << 30, ttl:
     try await FileCache.open(FileCacheConfiguration(directory: directory.path + "/cache", capacity: capacity,
                                                     timeToIdle: ttl, timeSource: clock))
 }
+
+/// `body`'s result, or `nil` if it has not finished after `limit` of real time.
+///
+/// A safety net for tests of promptness on code that would otherwise hang: a passing test
+/// returns as soon as `body` does and never waits for the limit. `body` runs in its own task,
+/// so a body that never finishes does not hold the test up past the limit.
+func finishing<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+    let race = FirstOutcome<T?>()
+    return await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+        race.install(continuation)
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            race.resume(with: nil)
+        }
+        Task {
+            race.resume(with: await body())
+            timer.cancel()
+        }
+    }
+}
+
+/// A continuation resumed by whichever outcome comes first; later ones are dropped.
+final class FirstOutcome<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
+
+    func install(_ continuation: CheckedContinuation<T, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resume(with value: T) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
+    }
+}

@@ -31,22 +31,31 @@ struct WriteCacheDownloadTests {
         #expect(dir.list("cache/tmp").isEmpty)
     }
 
-    @Test("concurrent downloads of one key make one remote transfer")
-    func downloadsAreSingleFlight() async throws {
+    @Test("cancelling the only caller of a download cancels its transfer promptly, even when a read hangs")
+    func cancellingTheLastWaiterCancelsTheTransfer() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = ScriptedStore()
         let cache = try await makeWriteCache(dir, store: store, chunk: 1 << 20)
         defer { cache.fileCache.close() }
         let k = key(4)
-        let bytes = pattern(500_000)
-        try await seed(store, cache, k, bytes)
-        try await withThrowingTaskGroup(of: UInt64.self) { group in
-            for _ in 0..<16 { group.addTask { try await cache.download(k) } }
-            for try await size in group { #expect(size == 500_000) }
+        try await seed(store, cache, k, pattern(100_000))
+        store.readGate.close()
+        let caller = Task { try await cache.download(k) }
+        await store.readGate.waitUntilHeld(1)
+        caller.cancel()
+        let returned = await finishing(within: .seconds(20)) { await caller.result }
+        let transferCancelled = await finishing(within: .seconds(5)) { await store.readGate.waitUntilCancelled(1) } != nil
+        store.readGate.open()
+        #expect(returned != nil, "the cancelled caller returned without waiting for the hanging read")
+        #expect(transferCancelled, "the transfer's read was cancelled")
+        if case .failure(let error)? = returned {
+            #expect((error as? WriteCacheError)?.code == .cancelled)
+        } else {
+            Issue.record("the cancelled caller got \(String(describing: returned))")
         }
-        #expect(store.counts.withLock { $0.reads } == 1)
-        #expect(store.counts.withLock { $0.stats } == 1)
+        // A new caller is not joined to the cancelled download.
+        #expect(try await cache.download(k) == 100_000)
     }
 
     @Test("a read failure mid-download fails it and leaves no temp file and no entry")

@@ -146,3 +146,29 @@ struct WriteCacheFlushTests {
         #expect(file.checksum == Checksum.sha256(of: bytes))
     }
 }
+
+@Suite("WriteCache flush uploads what it committed")
+struct WriteCacheCommittedSizeTests {
+    @Test("a file removed from the cache between commit and upload still uploads its committed bytes")
+    func removalBeforeUploadUploadsCommittedBytes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = ScriptedStore()
+        let cache = try await makeWriteCache(dir, store: store)
+        defer { cache.fileCache.close() }
+        let data = pattern(30_000), index = pattern(3_000, seed: 9)
+        let flush = Flush(region: 1, producer: BytesProducer(data: data, index: index))
+        let indexKey = FileKey(region: 1, fileID: flush.fileID, type: .puffin)
+        // When the data file's upload starts, both files are committed; the index is removed.
+        store.beforeWriter.withLock { hook in
+            hook = { remote in
+                if remote.hasSuffix(".parquet") { await cache.fileCache.remove(indexKey) }
+            }
+        }
+        let outcome = try await cache.writeAndUpload(flush)
+        #expect(outcome.files.map(\.size) == [30_000, 3_000])
+        #expect(try await store.inner.readAll(key: cache.remoteKey(for: indexKey)) == index)
+        #expect(!cache.fileCache.contains(indexKey))
+        #expect(!FileManager.default.fileExists(atPath: cache.fileCache.path(of: indexKey)), "deleted at its last unpin")
+    }
+}

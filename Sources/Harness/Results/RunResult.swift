@@ -35,6 +35,9 @@ public struct RunResult: Sendable, Codable {
     public var reads: ReadCounts
     /// Every acknowledged remote object, so anyone can verify the remote independently.
     public var objects: [ObjectRecord]
+    /// Remote leftovers whose clean-up failed, for garbage collection: `key`, `reason`, `code`,
+    /// and `uploadId` when the leftover is an incomplete multipart upload (abort it by id; the
+    /// object under the key is not touched). None names an acknowledged object without an id.
     public var knownOrphans: [KnownOrphan]
     public var unknownOrphans: [String]
     public var memory: MemoryReport

@@ -94,6 +94,12 @@ struct RunChecks {
             unknown.insert("\(upload.key) (incomplete upload \(upload.uploadID))")
         }
         outcome.unknownOrphans = unknown.sorted()
+        // A known orphan is handed over for garbage collection: one that names an acknowledged
+        // object (rather than an incomplete upload, by its id) would have the only copy deleted.
+        let endangered = cache.orphans.all.filter { $0.isObject && expected.contains($0.key) }.map(\.key)
+        add(&outcome, "known-orphans-unacknowledged", endangered.isEmpty,
+            endangered.isEmpty ? "no known orphan names an acknowledged object"
+                : "\(endangered.count) known orphan(s) name acknowledged objects, which garbage collection would delete: \(endangered.sorted().prefix(5).joined(separator: ", "))")
         add(&outcome, "acknowledged-objects-present", missing.isEmpty,
             missing.isEmpty ? "all \(expected.count) acknowledged object(s) are on the remote"
                 : "\(missing.count) acknowledged object(s) are missing (lost): \(missing.sorted().prefix(5).joined(separator: ", "))")

@@ -25,12 +25,17 @@ struct CacheIndex {
     private(set) var reservedBytes: UInt64 = 0
     /// Keys whose files are being deleted after eviction; a commit of such a key must wait.
     private(set) var deleting: [FileKey: Int] = [:]
+    /// Entries removed while pinned: invisible to lookups, but their files stay on disk (and
+    /// count against the capacity) until the last pin is released.
+    private(set) var detached: [FileKey: Entry] = [:]
+    /// Sum of the sizes of detached entries.
+    private(set) var detachedBytes: UInt64 = 0
 
     init(capacity: UInt64) {
         self.capacity = capacity
     }
 
-    var usedBytes: UInt64 { committedBytes + reservedBytes }
+    var usedBytes: UInt64 { committedBytes + reservedBytes + detachedBytes }
     var count: Int { entries.count }
 
     func contains(_ key: FileKey) -> Bool { entries[key] != nil }
@@ -54,7 +59,9 @@ struct CacheIndex {
     ///   rename, so it must not be deleted).
     @discardableResult
     mutating func insert(_ key: FileKey, size: UInt64, now: Duration, pins: Int = 0) -> UInt64? {
-        let replaced = remove(key)
+        // A detached predecessor's file was overwritten by the rename too; its holders keep their
+        // pins on the new entry, so the path they read stays until they let go.
+        let replaced = remove(key) ?? takeDetached(key)
         var entry = Entry(size: size, lastAccess: now, pins: pins + (replaced?.pins ?? 0))
         entry.older = newest
         if let newest { entries[newest]?.newer = key }
@@ -104,9 +111,44 @@ struct CacheIndex {
     }
 
     /// Releases one pin of `key`.
-    mutating func unpin(_ key: FileKey) {
-        guard let pins = entries[key]?.pins, pins > 0 else { return }
-        entries[key]!.pins = pins - 1
+    ///
+    /// - Returns: the detached entry whose last pin this was, now marked as being deleted; the
+    ///   caller deletes its file, then calls ``deleted(_:)``.
+    mutating func unpin(_ key: FileKey) -> (key: FileKey, size: UInt64)? {
+        if let pins = entries[key]?.pins {
+            if pins > 0 { entries[key]!.pins = pins - 1 }
+            return nil
+        }
+        guard let entry = detached[key] else { return nil }
+        guard entry.pins <= 1 else {
+            detached[key]!.pins = entry.pins - 1
+            return nil
+        }
+        _ = takeDetached(key)
+        deleting[key, default: 0] += 1
+        return (key, entry.size)
+    }
+
+    /// Removes `key` on request: an unpinned entry is marked as being deleted and returned (the
+    /// caller deletes its file, then calls ``deleted(_:)``); a pinned one is detached, and its
+    /// file goes at the last ``unpin(_:)``.
+    ///
+    /// - Returns: whether `key` was indexed, and the victim to delete now, if any.
+    mutating func discard(_ key: FileKey) -> (found: Bool, victim: (key: FileKey, size: UInt64)?) {
+        guard let entry = remove(key) else { return (detached[key] != nil, nil) }
+        guard entry.pins == 0 else {
+            detached[key] = Entry(size: entry.size, lastAccess: entry.lastAccess, pins: entry.pins)
+            detachedBytes += entry.size
+            return (true, nil)
+        }
+        deleting[key, default: 0] += 1
+        return (true, (key, entry.size))
+    }
+
+    private mutating func takeDetached(_ key: FileKey) -> Entry? {
+        guard let entry = detached.removeValue(forKey: key) else { return nil }
+        detachedBytes -= entry.size
+        return entry
     }
 
     mutating func reserve(_ bytes: UInt64) { reservedBytes += bytes }
@@ -143,11 +185,6 @@ struct CacheIndex {
             victims.append((key, entry.size))
         }
         return victims
-    }
-
-    /// Marks `key` for deletion after an explicit removal.
-    mutating func markDeleting(_ key: FileKey) {
-        deleting[key, default: 0] += 1
     }
 
     /// The file of `key` that was being deleted is gone.

@@ -11,7 +11,7 @@ import Logging
 ///
 /// It improves on the reference's `FileCache`: capacity is enforced at every insert and counts
 /// files still being written; files being read or uploaded are pinned and never evicted
-/// underneath; recovery skips and removes junk instead of aborting; writes are atomic (temp file,
+/// underneath; recovery skips what it cannot use instead of aborting, and removes only its own files; writes are atomic (temp file,
 /// fsync, rename, fsync of the directory); and a lock file keeps a second process out.
 ///
 /// Index operations are short critical sections under a `Mutex`; every file system call runs on
@@ -41,14 +41,17 @@ public final class FileCache: Sendable {
     /// Opens the cache in `configuration.directory`, creating it if needed, and rebuilds the index
     /// from the files there.
     ///
-    /// Recovery removes (and counts) files whose names do not parse and files that cannot be
-    /// read, empties the temp directory, and evicts down to the capacity.
+    /// Recovery indexes the files named as this cache names them, removes (and counts) such files
+    /// that cannot be read, empties the temp directory of files, and evicts down to the capacity.
+    /// Anything else (other names, directories, links) is not the cache's: it is counted and
+    /// named in ``recovery`` and left alone, so a cache pointed at the wrong directory deletes
+    /// nothing of value.
     /// - Errors: `locked` when another process has the directory open; `io` when the directory
     ///   cannot be created or listed.
     public static func open(_ configuration: FileCacheConfiguration) async throws(WriteCacheError) -> FileCache {
         let directory = configuration.directory
         let temporary = directory + "/tmp"
-        let outcome: Result<(DirectoryLock, RecoveryReport, [(FileKey, UInt64, Int)]), LocalFileError>
+        let outcome: Result<(DirectoryLock, RecoveryReport, [RecoveredFile]), LocalFileError>
         do {
             outcome = try await BlockingIO.run {
                 Result { () throws(LocalFileError) in
@@ -66,7 +69,7 @@ public final class FileCache: Sendable {
         } catch {
             throw WriteCacheError(code: .cancelled, message: "opening the cache at '\(directory)' was cancelled", cause: error)
         }
-        let (lock, recovered, files): (DirectoryLock, RecoveryReport, [(FileKey, UInt64, Int)])
+        let (lock, recovered, files): (DirectoryLock, RecoveryReport, [RecoveredFile])
         switch outcome {
         case .success(let value): (lock, recovered, files) = value
         case .failure(let error):
@@ -77,7 +80,7 @@ public final class FileCache: Sendable {
         var index = CacheIndex(capacity: configuration.capacity)
         let now = configuration.timeSource.now()
         // Oldest modification first, so the least recently written files are evicted first.
-        for (key, size, _) in files.sorted(by: { $0.2 < $1.2 }) {
+        for (key, size, _) in files.sorted(by: { $0.modified < $1.modified }) {
             index.insert(key, size: size, now: now)
         }
         report.recoveredFiles = index.count
@@ -87,6 +90,11 @@ public final class FileCache: Sendable {
         report.recoveredFiles -= victims.count
         report.recoveredBytes -= victims.reduce(0) { $0 + $1.size }
         let cache = FileCache(configuration: configuration, recovery: report, index: index, lock: lock)
+        if report.foreignEntries > 0 {
+            cache.logger.warning("the cache directory holds entries that are not the cache's; they were left alone",
+                                 metadata: ["directory": "\(directory)", "count": "\(report.foreignEntries)",
+                                            "first": "\(report.foreignNames.prefix(5).joined(separator: ", "))"])
+        }
         await cache.deleteFiles(of: victims)
         return cache
     }
@@ -97,34 +105,6 @@ public final class FileCache: Sendable {
         self.temporaryDirectory = configuration.directory + "/tmp"
         self.state = Mutex(State(index: index, peakUsed: index.usedBytes))
         self.lock = lock
-    }
-
-    /// Lists the directory: valid files to index, junk removed and counted.
-    private static func recover(directory: String, temporary: String) throws(LocalFileError) -> (RecoveryReport, [(FileKey, UInt64, Int)]) {
-        var report = RecoveryReport()
-        for name in try LocalFiles.listDirectory(temporary) {
-            try? LocalFiles.removeTree(temporary + "/" + name)
-            report.removedTemporary += 1
-        }
-        var files: [(FileKey, UInt64, Int)] = []
-        for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
-            let path = directory + "/" + name
-            guard let key = FileKey(fileName: name) else {
-                try? LocalFiles.removeTree(path)
-                report.removedUnparseable += 1
-                continue
-            }
-            var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-                  let file = try? LocalFile.openForReading(path) else {
-                try? LocalFiles.removeTree(path)
-                report.removedUnreadable += 1
-                continue
-            }
-            file.close()
-            files.append((key, UInt64(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)))
-        }
-        return (report, files)
     }
 
     /// Releases the directory lock. The cache must not be used afterwards.
@@ -186,27 +166,42 @@ public final class FileCache: Sendable {
 
     /// Releases a pin taken by ``pin(_:)`` or a pinned commit; evicts if the cache is over
     /// capacity.
+    ///
+    /// The last unpin of a file that was ``remove(_:)``d while pinned deletes it.
     public func unpin(_ key: FileKey) async {
         let victims = state.withLock { state -> [(key: FileKey, size: UInt64)] in
-            state.index.unpin(key)
-            return takeVictims(&state)
+            let released = state.index.unpin(key)
+            return (released.map { [$0] } ?? []) + takeVictims(&state)
         }
         await deleteFiles(of: victims)
     }
 
     /// Removes `key` from the index and deletes its file.
     ///
+    /// A pinned file (being uploaded or read) is never deleted underneath its holders: `remove`
+    /// returns at once, the key is no longer cached, and the file goes at its last ``unpin(_:)``
+    /// (its bytes count against the capacity until then).
     /// - Returns: whether it was cached.
     @discardableResult
     public func remove(_ key: FileKey) async -> Bool {
-        let removed = state.withLock { state -> (key: FileKey, size: UInt64)? in
-            guard let entry = state.index.remove(key) else { return nil }
-            state.index.markDeleting(key)
-            return (key, entry.size)
+        let (found, victim) = state.withLock { $0.index.discard(key) }
+        if let victim { await deleteFiles(of: [victim]) }
+        return found
+    }
+
+    /// Releases the caller's pin of `key` and drops its entry, whose file is gone from disk
+    /// (deleted behind the cache's back, lost to a disk error), so the next read misses and
+    /// reads through from the remote instead of failing until eviction.
+    func dropVanished(_ key: FileKey) async {
+        logger.warning("a cached file vanished from disk; dropping its entry", metadata: ["file": "\(key)"])
+        let victims = state.withLock { state -> [(key: FileKey, size: UInt64)] in
+            let released = state.index.unpin(key)
+            let (_, victim) = state.index.discard(key)
+            return [released, victim].compactMap { $0 }
         }
-        guard let removed else { return false }
-        await deleteFiles(of: [removed])
-        return true
+        // Unlinking a vanished file finds nothing (ENOENT), but the entry's deletion must still
+        // be completed, so a commit of the same key does not wait.
+        await deleteFiles(of: victims, counted: false)
     }
 
     /// Indexed files and their sizes, for checks.
@@ -283,8 +278,9 @@ public final class FileCache: Sendable {
         return victims
     }
 
-    /// Deletes the files of entries already removed from the index.
-    func deleteFiles(of victims: [(key: FileKey, size: UInt64)]) async {
+    /// Deletes the files of entries already removed from the index; `counted` adds their sizes
+    /// to the deleted bytes.
+    func deleteFiles(of victims: [(key: FileKey, size: UInt64)], counted: Bool = true) async {
         guard !victims.isEmpty else { return }
         let paths = victims.map { path(of: $0.key) }
         let failures: [String] = (try? await BlockingIO.runToCompletion {
@@ -300,7 +296,7 @@ public final class FileCache: Sendable {
         state.withLock { state in
             for victim in victims {
                 state.index.deleted(victim.key)
-                state.deletedBytes += victim.size
+                if counted { state.deletedBytes += victim.size }
             }
         }
     }

@@ -28,21 +28,53 @@ public struct FileCacheConfiguration: Sendable {
 }
 
 /// What the cache found on disk when it opened.
+///
+/// Recovery removes only what is the cache's own: its temp files and files named as the cache
+/// names them that cannot be read. Everything else it finds is *foreign*: counted, named (the
+/// first ``foreignNameLimit``) and left alone, never recursed into.
 public struct RecoveryReport: Sendable, Equatable, Codable {
+    /// Foreign entries named in ``foreignNames`` at most.
+    public static let foreignNameLimit = 20
+
     /// Files indexed.
     public var recoveredFiles: Int = 0
     /// Their total size.
     public var recoveredBytes: UInt64 = 0
-    /// Files removed because their names do not parse as `{region}.{uuid}.{type}`.
-    public var removedUnparseable: Int = 0
-    /// Files removed because they could not be read (not a regular file, broken link, I/O error).
+    /// Files with the cache's names that were removed because they could not be read.
     public var removedUnreadable: Int = 0
     /// Leftover temp files of an earlier process that were removed.
     public var removedTemporary: Int = 0
     /// Files evicted at once because the recovered files exceed the capacity.
     public var evictedOverCapacity: Int = 0
+    /// Entries that are not the cache's (other names, directories, links, in the cache or its
+    /// temp directory), left in place.
+    public var foreignEntries: Int = 0
+    /// The first foreign entries' paths relative to the cache directory, sorted.
+    public var foreignNames: [String] = []
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case recoveredFiles, recoveredBytes, removedUnreadable, removedTemporary, evictedOverCapacity, foreignEntries, foreignNames
+    }
+
+    /// Decodes a report; fields missing from documents of older versions read as zero or empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        recoveredFiles = try container.decodeIfPresent(Int.self, forKey: .recoveredFiles) ?? 0
+        recoveredBytes = try container.decodeIfPresent(UInt64.self, forKey: .recoveredBytes) ?? 0
+        removedUnreadable = try container.decodeIfPresent(Int.self, forKey: .removedUnreadable) ?? 0
+        removedTemporary = try container.decodeIfPresent(Int.self, forKey: .removedTemporary) ?? 0
+        evictedOverCapacity = try container.decodeIfPresent(Int.self, forKey: .evictedOverCapacity) ?? 0
+        foreignEntries = try container.decodeIfPresent(Int.self, forKey: .foreignEntries) ?? 0
+        foreignNames = try container.decodeIfPresent([String].self, forKey: .foreignNames) ?? []
+    }
+
+    /// Counts a foreign entry, naming it while fewer than ``foreignNameLimit`` are named.
+    mutating func noteForeign(_ name: String) {
+        foreignEntries += 1
+        if foreignNames.count < Self.foreignNameLimit { foreignNames.append(name) }
+    }
 }
 
 /// A cached file that is pinned: eviction will not delete it until ``FileCache/unpin(_:)``.
