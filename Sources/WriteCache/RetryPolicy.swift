@@ -1,7 +1,8 @@
 /// When and how long to wait before trying a failed remote operation again.
 ///
 /// Exponential back-off with full jitter: before attempt `n + 1` wait a uniformly random time
-/// in `0 ... min(maxBackoff, initialBackoff × 2^(n-1))`, and at least the store's `Retry-After`.
+/// in `0 ... min(maxBackoff, initialBackoff × 2^(n-1))`, and at least the store's `Retry-After`
+/// up to `maxBackoff` (a server cannot make a client wait longer than its policy allows).
 /// Only transient errors are retried (see ``ObjectStoreError/isTransient``); permanent ones
 /// (access denied, missing bucket, bad request) fail at once.
 public struct RetryPolicy: Sendable, Equatable, Codable {
@@ -29,11 +30,12 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
         return min(bound, maxBackoff)
     }
 
-    /// A jittered back-off after failed attempt `attempt`, never less than `retryAfter`.
+    /// A jittered back-off after failed attempt `attempt`, never less than `retryAfter` capped
+    /// at ``maxBackoff``; never more than ``maxBackoff``.
     public func backoff(afterAttempt attempt: Int, retryAfter: Duration? = nil, using generator: inout some RandomNumberGenerator) -> Duration {
         let bound = backoffBound(afterAttempt: attempt)
         let nanoseconds = bound.components.seconds * 1_000_000_000 + bound.components.attoseconds / 1_000_000_000
         let jitter = nanoseconds > 0 ? Duration.nanoseconds(Int64.random(in: 0...nanoseconds, using: &generator)) : .zero
-        return max(jitter, retryAfter ?? .zero)
+        return max(jitter, min(retryAfter ?? .zero, maxBackoff))
     }
 }

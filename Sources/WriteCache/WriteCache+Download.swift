@@ -94,42 +94,19 @@ extension WriteCache {
         let chunks = Int((size + chunk - 1) / chunk)
         guard chunks > 0 else { return }
         let width = configuration.downloadConcurrency
-        let result: Result<Void, WriteCacheError> = await withTaskGroup(of: Result<Void, WriteCacheError>.self) { group in
-            // Bounded concurrency: start `width` reads, add one each time one finishes.
-            var next = 0
-            func startNext() {
-                let index = next
-                next += 1
-                group.addTask { [self] in
-                    let lower = UInt64(index) * chunk
-                    let range = lower..<min(lower + chunk, size)
-                    do throws(WriteCacheError) {
-                        let bytes = try await withRetries(.read, key: remote) { () async throws(ObjectStoreError) in
-                            try await store.read(key: remote, range: range)
-                        }
-                        guard bytes.count == range.count else {
-                            throw WriteCacheError(code: .verification,
-                                                  message: "read of '\(remote)' at \(range) returned \(bytes.count) bytes, expected \(range.count)")
-                        }
-                        try await writer.write(bytes, at: lower)
-                        metrics.addBytes { $0.downloaded += UInt64(bytes.count) }
-                        return .success(())
-                    } catch {
-                        return .failure(error)
-                    }
-                }
+        try await BoundedConcurrency.forEach(Array(0..<chunks), limit: width) { [self] (index: Int) async throws(WriteCacheError) in
+            let lower = UInt64(index) * chunk
+            let range = lower..<min(lower + chunk, size)
+            let bytes = try await withRetries(.read, key: remote) { () async throws(ObjectStoreError) in
+                try await store.read(key: remote, range: range)
             }
-            while next < min(width, chunks) { startNext() }
-            while let outcome = await group.next() {
-                if case .failure = outcome {
-                    group.cancelAll()
-                    return outcome
-                }
-                if next < chunks { startNext() }
+            guard bytes.count == range.count else {
+                throw WriteCacheError(code: .verification,
+                                      message: "read of '\(remote)' at \(range) returned \(bytes.count) bytes, expected \(range.count)")
             }
-            return .success(())
+            try await writer.write(bytes, at: lower)
+            metrics.addBytes { $0.downloaded += UInt64(bytes.count) }
         }
-        try result.get()
     }
 
     /// Compares a downloaded file with the store's whole-object SHA-256, when the store keeps

@@ -122,8 +122,9 @@ extension WriteCache {
 
     /// Aborts a writer; an abort that could not discard the upload leaves a known orphan.
     ///
-    /// The writer does not say which upload it was, so the store is asked for the key's
-    /// incomplete uploads: each is recorded with the upload id a garbage collector needs to abort
+    /// The abort failure names the uploads it left where the store knows them
+    /// (``ObjectStoreError/leftovers``); otherwise the store is asked for the key's incomplete
+    /// uploads. Each is recorded with the upload id a garbage collector needs to abort
     /// it (leaving the object under the key alone). Where the store lists none, the key itself is
     /// recorded, unless it holds an acknowledged object: that must never be handed over for
     /// garbage collection.
@@ -131,7 +132,13 @@ extension WriteCache {
         await writer.abort()
         guard let failure = writer.abortFailure else { return }
         let reason = "aborting the failed upload failed: \(failure.message)"
-        let open = ((try? await store.incompleteUploads(prefix: remote)) ?? []).filter { $0.key == remote }
+        // What the store says it left (with ids), and what it lists for the key when it could
+        // not say for sure.
+        var open = failure.leftovers?.uploads.filter { $0.key == remote } ?? []
+        if open.isEmpty || failure.leftovers?.mayHaveMore != false {
+            let listed = ((try? await store.incompleteUploads(prefix: remote)) ?? []).filter { $0.key == remote }
+            open += listed.filter { upload in !open.contains { $0.uploadID == upload.uploadID } }
+        }
         for upload in open {
             orphans.record(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue, uploadId: upload.uploadID))
         }
@@ -192,7 +199,7 @@ extension WriteCache {
                 let backoff = configuration.retry.backoff(afterAttempt: attempts, retryAfter: error.storeError?.retryAfter, using: &generator)
                 metrics.recordRetry(RetryEvent(operation: operation, key: key, failedAttempt: attempts,
                                                code: error.storeError?.code.rawValue ?? error.code.rawValue,
-                                               backoffMilliseconds: backoff.milliseconds))
+                                               backoffMilliseconds: backoff.inMilliseconds))
                 logger.debug("retrying", metadata: ["operation": "\(operation)", "key": "\(key)", "attempt": "\(attempts)", "error": "\(error)"])
                 do { try await timeSource.sleep(for: backoff) } catch {
                     metrics.record(operation, duration: timeSource.now() - started, failed: true)
@@ -242,12 +249,5 @@ extension WriteCache {
             orphans.record(KnownOrphan(key: remote, reason: "deleting it after a failed flush failed: \(error.message)",
                                        code: error.storeError?.code.rawValue ?? error.code.rawValue))
         }
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) milliseconds.
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

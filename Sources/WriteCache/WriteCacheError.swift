@@ -46,15 +46,19 @@ public struct WriteCacheError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
-    /// The store error behind this one, if any.
+    /// The store error behind this one, if any (looking through a cache error it wraps, as a
+    /// verification failure wraps its failed stat).
     public var storeError: ObjectStoreError? {
-        cause as? ObjectStoreError
+        if let store = cause as? ObjectStoreError { return store }
+        return (cause as? WriteCacheError)?.storeError
     }
 
     /// Whether a retry of the whole operation could succeed.
     public var isTransient: Bool {
         switch code {
-        case .verification: return true
+        // A wrong size or checksum may be cured by uploading again; a verifying stat that was
+        // denied or found nothing is as permanent as its cause.
+        case .verification: return storeError?.isTransient ?? true
         case .store: return storeError?.isTransient ?? false
         default: return false
         }

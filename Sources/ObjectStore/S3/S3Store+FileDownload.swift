@@ -25,7 +25,7 @@ extension S3Store {
         try ObjectKey.validate(key, operation: .read)
         let total: UInt64
         if let size { total = size } else { total = try await stat(key: key).size }
-        let file = try await localFileOperation(path: path, key: key) { try LocalFile.create(path) }
+        let file = try await localFileOperation(.read, path: path, key: key) { try LocalFile.create(path) }
         do {
             let chunk = UInt64(max(options.partSize, 1 << 20))
             let ranges = stride(from: UInt64(0), to: total, by: Int(chunk)).map { $0..<min($0 + chunk, total) }
@@ -61,15 +61,18 @@ extension S3Store {
         }
     }
 
-    /// Runs a blocking file operation on the blocking-I/O pool, as an `io` store error on failure.
-    func localFileOperation<T: Sendable>(path: String, key: String, _ body: @escaping @Sendable () throws -> T) async throws(ObjectStoreError) -> T {
+    /// Runs a local-file step of a file transfer on the blocking-I/O pool: the one place that
+    /// turns its failure into a store error of `operation` that names the file and the object.
+    func localFileOperation<T: Sendable>(_ operation: ObjectStoreError.Operation, path: String, key: String,
+                                         _ body: @escaping @Sendable () throws -> T) async throws(ObjectStoreError) -> T {
         do {
             return try await BlockingIO.run(body)
         } catch is CancellationError {
-            throw .cancelled(.read, key: key)
+            throw .cancelled(operation, key: key)
         } catch {
-            throw ObjectStoreError(code: .io, operation: .read, key: key,
-                                   message: "local file '\(path)' for \(errors.target(key)): \(error)", cause: error)
+            let role = operation == .write ? "the source of the upload to" : "the destination of"
+            throw ObjectStoreError(code: .io, operation: operation, key: key,
+                                   message: "local file '\(path)', \(role) \(errors.target(key)): \(error)", cause: error)
         }
     }
 }

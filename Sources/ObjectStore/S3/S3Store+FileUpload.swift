@@ -23,9 +23,9 @@ extension S3Store {
     ///   ``ObjectStoreError/leftovers``.
     public func upload(file path: String, key: String, options: WriteOptions = WriteOptions()) async throws(ObjectStoreError) -> ObjectInfo {
         try ObjectKey.validate(key, operation: .write)
-        let file = try await fileOperation(path: path, key: key) { try LocalFile.openForReading(path) }
+        let file = try await localFileOperation(.write, path: path, key: key) { try LocalFile.openForReading(path) }
         defer { file.close() }
-        let size = try await fileOperation(path: path, key: key) { try file.size() }
+        let size = try await localFileOperation(.write, path: path, key: key) { try file.size() }
         let partSize = UInt64(max(options.partSize, S3ObjectWriter.minimumPartSize))
 
         if size <= partSize {
@@ -76,7 +76,7 @@ extension S3Store {
 
     /// The raw SHA-256 of `range` of `file`, read in 1 MiB blocks off the cooperative pool.
     private func sha256(of file: LocalFile, range: Range<UInt64>, key: String) async throws(ObjectStoreError) -> Data {
-        try await fileOperation(path: file.path, key: key) {
+        try await localFileOperation(.write, path: file.path, key: key) {
             var hasher = SHA256()
             var offset = range.lowerBound
             while offset < range.upperBound {
@@ -89,18 +89,6 @@ extension S3Store {
                 offset += UInt64(block.count)
             }
             return Data(hasher.finalize())
-        }
-    }
-
-    /// Runs a blocking file operation on the blocking-I/O pool, as an `io` store error on failure.
-    private func fileOperation<T: Sendable>(path: String, key: String, _ body: @escaping @Sendable () throws -> T) async throws(ObjectStoreError) -> T {
-        do {
-            return try await BlockingIO.run(body)
-        } catch is CancellationError {
-            throw .cancelled(.write, key: key)
-        } catch {
-            throw ObjectStoreError(code: .io, operation: .write, key: key,
-                                   message: "upload of '\(path)' to \(errors.target(key)) could not read the file: \(error)", cause: error)
         }
     }
 }

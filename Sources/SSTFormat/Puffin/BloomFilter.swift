@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// A Bloom filter over byte strings: "definitely absent" or "maybe present".
 ///
@@ -84,10 +85,7 @@ public struct BloomFilter: Sendable, Equatable {
     /// The two probe seeds: the value's hash and an odd step derived from it.
     private static func probes(_ value: [UInt8]) -> (UInt64, UInt64) {
         let h = murmurHash64A(value, seed: 0x5EED_B100_F117_E400)
-        var z = h &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (h, (z ^ (z >> 31)) | 1)
+        return (h, SplitMix64.mix(h) | 1)
     }
 
     /// MurmurHash64A of `bytes`.
