@@ -114,3 +114,29 @@ struct S3StoreMultipartTests {
         for upload in try await store.incompleteUploads(prefix: "") { try await store.abortIncompleteUpload(upload) }
     }
 }
+
+@Suite("S3ObjectWriter when an abort races its close")
+struct S3ObjectWriterAbortRaceTests {
+    @Test("an abort while close waits for the parts ends the close with an error, never a crash, and leaves nothing",
+          arguments: TestServer.allCases)
+    func abortDuringCloseFailsTheClose(server: TestServer) async throws {
+        let store = try await server.store(for: "abort-race")
+        for round in 0..<4 {
+            let writer = try await store.makeWriter(key: "race-\(round).bin", options: WriteOptions(partSize: 5 << 20, concurrency: 4))
+            try await writer.write(testBytes(count: 20 << 20, seed: UInt64(round)))
+            // close waits for four parts in flight; the abort (a caller that gave up on the close,
+            // as a run's deadline does) takes them from under it.
+            let closing = Task { try await writer.close() }
+            try await Task.sleep(for: .milliseconds(UInt64(round) * 5))
+            await writer.abort()
+            let outcome = await closing.result
+            if case .success = outcome {
+                // The close won the race: the object is whole.
+                #expect(try await store.stat(key: "race-\(round).bin").size == 20 << 20)
+                try await store.delete(key: "race-\(round).bin")
+            }
+        }
+        #expect(try await store.incompleteUploads(prefix: "race-").isEmpty)
+        #expect(try await store.list(prefix: "race-").isEmpty)
+    }
+}

@@ -171,7 +171,8 @@ final class S3ObjectWriter: ObjectWriter {
         try await drain(keeping: concurrency - 1)
         let store = self.store
         let key = self.key
-        state.withLock { state in
+        let aborted = state.withLock { state -> Bool in
+            guard !state.finished else { return true }
             let number = state.nextPart
             let id = state.uploadID!
             state.nextPart += 1
@@ -182,6 +183,11 @@ final class S3ObjectWriter: ObjectWriter {
                     return .failure(error)
                 }
             })
+            return false
+        }
+        if aborted {
+            throw ObjectStoreError(code: .cancelled, operation: .write, key: key,
+                                   message: "write 's3://\(store.configuration.bucket)/\(key)': the writer was aborted")
         }
     }
 
@@ -194,11 +200,20 @@ final class S3ObjectWriter: ObjectWriter {
             } onCancel: {
                 for task in state.withLock({ $0.inFlight }) { task.cancel() }
             }
-            state.withLock { state in
-                state.inFlight.removeFirst()
-                if case let .success(part) = result { state.parts.append(part) }
+            // An abort running beside this close (a caller that gave up on it) may have taken
+            // the parts in flight already: only the one that still lists the part records it.
+            let aborted = state.withLock { state -> Bool in
+                if let index = state.inFlight.firstIndex(of: oldest) {
+                    state.inFlight.remove(at: index)
+                    if case let .success(part) = result { state.parts.append(part) }
+                }
+                return state.finished
             }
             if case let .failure(error) = result { throw error }
+            if aborted {
+                throw ObjectStoreError(code: .cancelled, operation: .write, key: key,
+                                       message: "write 's3://\(store.configuration.bucket)/\(key)': the writer was aborted while its parts were uploading")
+            }
         }
     }
 
