@@ -211,7 +211,9 @@ struct WriteCacheFaultTests {
 
     @Test("errors at the end of an upload are retried, and the failed attempts leave nothing behind")
     func closeErrorsAreRetried() async throws {
-        let rig = try await Rig.make(#"[{"op": "write", "kind": "error", "error": "SlowDown", "maxCount": 2}]"#, over: MemoryStore())
+        // maxBackoff above SlowDown's Retry-After, which is honoured up to maxBackoff.
+        let rig = try await Rig.make(#"[{"op": "write", "kind": "error", "error": "SlowDown", "maxCount": 2}]"#, over: MemoryStore(),
+                                     retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(10), maxBackoff: .seconds(2)))
         let runs = await rig.flush(count: 3, concurrency: 1)
         #expect(Self.successes(runs).flatMap(\.files).map(\.attempts) == [3, 3, 3, 3, 3, 3])
         #expect(rig.time.now() >= .seconds(12), "each retry waited for SlowDown's Retry-After of 1 s")

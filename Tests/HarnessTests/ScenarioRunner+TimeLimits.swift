@@ -89,7 +89,7 @@ struct ScenarioRunnerTimeLimitTests {
         // The slack absorbs scheduling on a loaded 2-core machine (the suites run in parallel);
         // without the phase budgets the run lasts the hang's 10 minutes.
         #expect(result.durationSeconds < 2 + 2 + 8, "\(result.timings)")
-        #expect(clock.now - started < .seconds(2 + 2 + 10), "\(result.timings)")
+        #expect(clock.now - started < .seconds(2 + 2 + 30), "set-up included; \(result.timings)")
         #expect(result.checks.first { $0.name == "time-limit" }?.passed == false)
         #expect(!result.passed)
     }
