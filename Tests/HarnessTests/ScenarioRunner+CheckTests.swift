@@ -125,30 +125,6 @@ struct ScenarioRunnerCheckTests {
         #expect(!result.passed)
     }
 
-    @Test("a stuck store is stopped by the time limit, never a hang")
-    func timeLimitStopsAStuckRun() async throws {
-        let started = ContinuousClock.now
-        let result = try await run(smallScenario(extra: """
-            "timeLimit": "2s", "faults": [ { "op": "write", "kind": "hang" } ]
-            """))
-        #expect(ContinuousClock.now - started < .seconds(30))
-        #expect(check(result, "time-limit")?.passed == false)
-        #expect(!result.passed)
-    }
-
-    @Test("a read that hangs is stopped by the time limit: the read phase does not outlive it")
-    func timeLimitStopsAHangingReadPhase() async throws {
-        let started = ContinuousClock.now
-        // Without cancellation each read-back would hang 20 s, four attempts in a row.
-        let result = try await run(smallScenario(extra: """
-            "timeLimit": "8s", "faults": [ { "op": "read", "kind": "hang", "max": "20s" } ]
-            """))
-        // Well below the 80 s of hanging reads; room for a loaded 2-core machine.
-        #expect(ContinuousClock.now - started < .seconds(40))
-        #expect(result.flushes.succeeded == 4, "the flushes finished; the reads were stopped")
-        #expect(check(result, "time-limit")?.passed == false)
-    }
-
     @Test("known orphans from failed deletes are reported, not counted as unknown")
     func knownOrphansAreReported() async throws {
         let result = try await run(smallScenario(extra: """
