@@ -283,7 +283,9 @@ final class CurlTransfer {
 }
 
 extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
+    /// This text without the characters of `set` at either end (Foundation-free trimming for
+    /// header values and ETags).
+    func trimmingCharacters(in set: String) -> String {
         var slice = Substring(self)
         while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
