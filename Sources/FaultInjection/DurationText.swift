@@ -1,3 +1,4 @@
+import Platform
 /// A duration as scenario files write it: a string with a unit (`"50ms"`, `"2s"`, `"10m"`,
 /// `"1.5s"`, `"250us"`, `"1h"`).
 ///
@@ -73,11 +74,8 @@ extension Duration {
         return overflow2 ? (product < 0 ? .min : .max) : sum
     }
 
-    /// The duration in seconds, as a floating-point number.
-    var secondsDouble: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
+    /// The duration in seconds, as a floating-point number (Platform's ``inSeconds``).
+    var secondsDouble: Double { inSeconds }
 
     /// `seconds` as a duration, rounded to whole nanoseconds; negative or NaN becomes zero.
     static func seconds(rounding seconds: Double) -> Duration {

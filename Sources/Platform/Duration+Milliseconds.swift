@@ -1,4 +1,9 @@
 extension Duration {
+    /// The duration in (fractional) seconds, for reports and rates.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
     /// The duration in (fractional) milliseconds, for reports and metrics.
     public var inMilliseconds: Double {
         Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15

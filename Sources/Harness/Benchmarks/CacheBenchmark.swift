@@ -96,8 +96,6 @@ public struct CacheBenchmark: Sendable {
 }
 
 extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
+    /// The duration in seconds (Platform's ``inSeconds``), as the harness's reports read it.
+    var seconds: Double { inSeconds }
 }

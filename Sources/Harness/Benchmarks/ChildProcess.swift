@@ -131,7 +131,7 @@ public struct ChildProcess: Sendable {
             while reaped < 0 && errno == EINTR { reaped = wait4(pid, &status, 0, &usage) }
             drained.wait()
             let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
+            let seconds = elapsed.inSeconds
             var exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             if reaped < 0 {
                 // Foundation's own child monitor reaped it first (ECHILD): take its status.

@@ -80,7 +80,7 @@ public struct SSTEncodingBenchmark: Sendable {
         try await writer.finish()
         sink.close()
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return WorkerResult(rows: rows, seconds: seconds, bytes: sink.bytesWritten)
     }
 
