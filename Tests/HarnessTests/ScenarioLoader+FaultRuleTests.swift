@@ -32,7 +32,7 @@ struct ScenarioLoaderFaultRuleTests {
         let found = issues(fault("\"path\": \"\(String(repeating: "*a", count: 200_000))\""))
         #expect(found.map(\.path) == ["faults[0].path"], "\(found)")
         #expect((found.first?.message.count ?? 0) < 300)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(10), "a 400 KB glob once took minutes to match")
     }
 
     @Test("an unknown key in a fault rule that is not a plain name has an unambiguous path")
