@@ -88,7 +88,10 @@ let package = Package(
         // Seeded random histories of cache operations against a model: checker, replay, shrinking.
         .target(
             name: "Simulation",
-            dependencies: ["Platform", "ObjectStore", "SSTFormat", "WriteCache", "FaultInjection"]
+            dependencies: [
+                "Platform", "ObjectStore", "SSTFormat", "WriteCache", "FaultInjection",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Scenarios, runner, checks, reports and benchmarks.
         .target(

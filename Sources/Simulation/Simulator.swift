@@ -1,5 +1,6 @@
 import FaultInjection
 import Foundation
+import Logging
 import ObjectStore
 import Platform
 import WriteCache
@@ -146,7 +147,9 @@ final class SimulationRun {
         let configuration = WriteCacheConfiguration(
             partSize: 2048, uploadConcurrency: 2, downloadChunkSize: 1536, downloadConcurrency: 2, verifyUploads: true,
             retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .seconds(1)))
-        return WriteCache(fileCache: fileCache, store: store, configuration: configuration, timeSource: clock)
+        // The cache's warnings (failed clean-ups) are expected under faults; the checker judges them.
+        let quiet = Logger(label: "flushbench.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
+        return WriteCache(fileCache: fileCache, store: store, configuration: configuration, timeSource: clock, logger: quiet)
     }
 
     // MARK: - Execution

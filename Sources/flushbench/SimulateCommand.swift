@@ -29,6 +29,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Store faults: all (random rules from the seed) or none.")
     var faults = "all"
 
+    @Option(help: "Operations the generator leaves out, comma-separated (put, flush, upload, read, download, remove, advance, cancel, reopen).")
+    var skip: String?
+
     @Option(help: "Replay a history file written by an earlier failing run.")
     var replay: String?
 
@@ -48,6 +51,10 @@ struct SimulateCommand: AsyncParsableCommand {
         guard SimulationConfiguration.StoreKind(rawValue: store) != nil else {
             throw ValidationError("--store expects memory or fs, found '\(store)'")
         }
+        if let skip, SimulateCommand.parseOperations(skip) == nil {
+            let names = SimulationConfiguration.Operation.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--skip expects operations among \(names), found '\(skip)'")
+        }
         guard faults == "all" || faults == "none" else { throw ValidationError("--faults expects all or none, found '\(faults)'") }
     }
 
@@ -55,6 +62,15 @@ struct SimulateCommand: AsyncParsableCommand {
         let parts = text.components(separatedBy: "..")
         guard parts.count == 2, let low = UInt64(parts[0]), let high = UInt64(parts[1]), low <= high else { return nil }
         return low...high
+    }
+
+    static func parseOperations(_ text: String) -> Set<SimulationConfiguration.Operation>? {
+        var operations: Set<SimulationConfiguration.Operation> = []
+        for name in text.split(separator: ",") {
+            guard let operation = SimulationConfiguration.Operation(rawValue: name.trimmingCharacters(in: .whitespaces)) else { return nil }
+            operations.insert(operation)
+        }
+        return operations
     }
 
     func run() async throws {
@@ -76,7 +92,8 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let configuration = SimulationConfiguration(
             operations: ops, concurrency: concurrency, store: SimulationConfiguration.StoreKind(rawValue: store) ?? .memory,
-            faultKinds: faults == "none" ? [] : SimulationConfiguration.allFaultKinds)
+            faultKinds: faults == "none" ? [] : SimulationConfiguration.allFaultKinds,
+            enabledOperations: Set(SimulationConfiguration.Operation.allCases).subtracting(skip.flatMap(SimulateCommand.parseOperations) ?? []))
         let range = seeds.flatMap(SimulateCommand.parseRange) ?? (seed ?? 1)...(seed ?? 1)
         let sweep = Sweep(configuration: configuration, historyDirectory: out, shrink: !noShrink)
         let (summary, failures) = try await sweep.run(seeds: range) { report, summary in
