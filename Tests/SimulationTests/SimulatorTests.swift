@@ -27,7 +27,7 @@ let baseCleanConfiguration = SimulationConfiguration(
     var configuration = baseCleanConfiguration
     configuration.store = .fs
     configuration.faultKinds = []
-    let (summary, failures) = try await Sweep(configuration: configuration, shrink: false).run(seeds: 1...5)
+    let (summary, failures) = try await Sweep(configuration: configuration, shrink: false).run(seeds: 1...3)
     #expect(failures.isEmpty, "\(summary.text())")
 }
 
