@@ -51,7 +51,8 @@ struct InFlight {
     var task: Task<Void, Never>
     /// Outcome faults on the read key's object when it started (later ones may explain a failure).
     var traceStart: Int
-    /// Whether the key it reads was acknowledged when it started.
+    /// Whether the key it reads was acknowledged when it started (only then must a read return
+    /// the whole range and fail only for a cause).
     var acknowledgedAtStart: Bool
     var cancelled = false
     var startedAt: Duration
