@@ -12,6 +12,9 @@ public enum Check: String, Codable, Sendable, CaseIterable, Comparable {
     /// A read fails only when the key was never acknowledged, a fault fired on the key while it
     /// ran, or it was cancelled.
     case readFailsOnlyForACause
+    /// A put or flush fails only when a fault hit one of its objects while it ran, or it was
+    /// cancelled.
+    case writeFailsOnlyForACause
     /// A key that was never written cannot be read or downloaded.
     case noPhantomKeys
     /// No known orphan names an acknowledged object.

@@ -41,6 +41,14 @@ extension SimulationRun {
                 violations.append(Violation(check: .readFailsOnlyForACause, step: step,
                                             detail: "read of acknowledged \(key) failed with no fault on it (outcome faults on it: \(operation.traceStart) at start, \(outcomeFaults(on: key)) now) and no cancellation: \(error)"))
             }
+        case .put, .flush:
+            checksRun += 1
+            let keys = operation.step.writtenKeys
+            if let error = result.error, !operation.cancelled,
+               keys.reduce(0, { $0 + outcomeFaults(on: $1) }) == operation.traceStart {
+                violations.append(Violation(check: .writeFailsOnlyForACause, step: step,
+                                            detail: "\(operation.step) failed with no fault on its objects and no cancellation: \(error)"))
+            }
         case .download(let key):
             checksRun += 1
             if result.error == nil, result.downloaded, sizes[key] == nil {

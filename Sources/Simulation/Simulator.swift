@@ -49,7 +49,8 @@ struct InFlight {
     var step: SimStep
     var index: Int
     var task: Task<Void, Never>
-    /// Outcome faults on the read key's object when it started (later ones may explain a failure).
+    /// Outcome faults on the objects it reads (an acknowledged key) or writes when it started:
+    /// later ones may explain a failure.
     var traceStart: Int
     /// Whether the key it reads was acknowledged when it started (only then must a read return
     /// the whole range and fail only for a cause).
@@ -195,7 +196,8 @@ final class SimulationRun {
         if case .read(let key, _, _) = step { readKey = key }
         // Counted before the task starts: it may reach the store at once.
         let acknowledgedAtStart = readKey.map { acknowledged[$0] != nil } ?? false
-        let faultsAtStart = acknowledgedAtStart ? readKey.map(outcomeFaults(on:)) ?? 0 : 0
+        let watched = acknowledgedAtStart ? readKey.map { [$0] } ?? [] : step.writtenKeys
+        let faultsAtStart = watched.reduce(0) { $0 + outcomeFaults(on: $1) }
         let startedAt = time.now()
         let id = nextID
         nextID += 1

@@ -38,7 +38,7 @@ public struct Sweep: Sendable {
             summary.add(report)
             progress(report, summary)
             guard let violation = report.violations.first else { continue }
-            let kept = shrink ? await Shrinker().shrink(history, check: violation.check) : history
+            let kept = shrink ? await Shrinker().shrink(history, violation: violation) : history
             var path: String?
             if let historyDirectory {
                 path = "\(historyDirectory)/simulate-\(seed).json"
@@ -61,13 +61,17 @@ public struct Shrinker: Sendable {
     /// Runs per candidate.
     public var tries: Int
 
-    public init(budget: Int = 120, tries: Int = 2) {
+    public init(budget: Int = 200, tries: Int = 2) {
         self.budget = budget
         self.tries = tries
     }
 
-    /// The smallest history found that still violates `check`.
-    public func shrink(_ history: History, check: Check) async -> History {
+    /// The smallest history found that still violates `violation`'s check.
+    ///
+    /// Steps after the violating one are dropped first, then the run is made serial
+    /// (concurrency 1) if it still fails so, then chunks of steps of halving size, then rules.
+    public func shrink(_ history: History, violation: Violation) async -> History {
+        let check = violation.check
         var best = history
         var runs = 0
         let simulator = Simulator()
@@ -80,22 +84,26 @@ public struct Shrinker: Sendable {
             }
             return false
         }
-        // Steps after the failing one never matter.
+        if let step = violation.step, step + 1 < best.steps.count {
+            var candidate = best
+            candidate.steps.removeSubrange((step + 1)...)
+            if await fails(candidate) { best = candidate }
+        }
+        if best.configuration.concurrency > 1 {
+            var candidate = best
+            candidate.configuration.concurrency = 1
+            if await fails(candidate) { best = candidate }
+        }
         var chunk = max(1, best.steps.count / 2)
-        while chunk >= 1, runs < budget {
+        while runs < budget {
             var start = 0
-            var removedAny = false
             while start < best.steps.count, runs < budget {
                 var candidate = best
                 candidate.steps.removeSubrange(start..<min(start + chunk, best.steps.count))
-                if await fails(candidate) {
-                    best = candidate
-                    removedAny = true
-                } else {
-                    start += chunk
-                }
+                if await fails(candidate) { best = candidate } else { start += chunk }
             }
-            if !removedAny || chunk > 1 { chunk /= 2 }
+            if chunk == 1 { break }
+            chunk /= 2
         }
         var index = 0
         while index < best.faults.count, runs < budget {

@@ -5,12 +5,14 @@ import Testing
 import WriteCache
 @testable import Simulation
 
-/// Histories the cache on this base handles correctly: every operation but `upload` again (whose
-/// failure deletes acknowledged objects and leaves known orphans naming them: issue 10 items
-/// 1 and 2, see the known-issue tests below), with every store fault kind.
+/// Histories the cache on this base handles correctly, with every store fault kind: every
+/// operation but `upload` again (whose failure deletes acknowledged objects and leaves known
+/// orphans naming them: issue 10 items 1 and 2) and `remove` (which unlinks files pinned by an
+/// upload in flight, so the flush fails with no fault: item 3). The known-issue tests below show
+/// the checker finding each; once the cache branch is merged, these operations join the sweep.
 let baseCleanConfiguration = SimulationConfiguration(
     operations: 150, concurrency: 4,
-    enabledOperations: Set(SimulationConfiguration.Operation.allCases).subtracting([.upload]))
+    enabledOperations: Set(SimulationConfiguration.Operation.allCases).subtracting([.upload, .remove]))
 
 @Test func aBoundedSweepWithEveryFaultKindIsClean() async throws {
     let (summary, failures) = try await Sweep(configuration: baseCleanConfiguration, shrink: false).run(seeds: 1...50)
@@ -64,8 +66,8 @@ func reuploadHistory(failDelete: Bool) -> History {
     // finds the lost object on this base, and its shrunk form keeps the violation.
     let history = reuploadHistory(failDelete: false)
     let report = try await Simulator().replay(history)
-    if report.violations.contains(where: { $0.check == .acknowledgedOnRemote }) {
-        let shrunk = await Shrinker(budget: 20, tries: 1).shrink(history, check: .acknowledgedOnRemote)
+    if let violation = report.violations.first(where: { $0.check == .acknowledgedOnRemote }) {
+        let shrunk = await Shrinker(budget: 20, tries: 1).shrink(history, violation: violation)
         #expect(shrunk.steps.count == 2, "\(shrunk.steps)")
         #expect(shrunk.steps.allSatisfy { if case .read = $0 { false } else { true } })
     }
@@ -89,4 +91,17 @@ func reuploadHistory(failDelete: Bool) -> History {
     #expect(report.isClean, "\(report.violations)")
     #expect(report.failedByKind["read"] == 1)
     #expect(report.failedByKind["download"] == 1)
+}
+
+@Test func aRemoveDuringAnUploadNeverFailsTheFlush() async throws {
+    var configuration = baseCleanConfiguration
+    configuration.enabledOperations.insert(.remove)
+    let (summary, _) = try await Sweep(configuration: configuration, shrink: false).run(seeds: 1...20)
+    // On this base `remove` unlinks a pinned file, and the flush uploading it fails with no fault
+    // (issue 10 item 3); about one history in ten meets it, so the issue is intermittent here.
+    withKnownIssue("issue 10 item 3: remove unlinks a file pinned by an upload", isIntermittent: true) {
+        #expect(summary.failures.isEmpty, "\(summary.text())")
+    }
+    #expect(summary.failures.allSatisfy { [.writeFailsOnlyForACause, .readFailsOnlyForACause].contains($0.violation.check) },
+            "\(summary.text())")
 }
