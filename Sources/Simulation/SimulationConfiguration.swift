@@ -33,6 +33,10 @@ public struct SimulationConfiguration: Codable, Sendable, Equatable {
     public var capacity: UInt64
     /// Largest file the generator writes.
     public var maxFileSize: Int
+    /// Check that no file descriptor is left open once quiet, by counting the process's open
+    /// descriptors: only sound when nothing else in the process opens files (the CLI, not a test
+    /// process running other suites in parallel).
+    public var checkDescriptors: Bool = false
 
     /// The fault kinds `--faults all` draws from (everything but `crash`, which ends the process).
     public static let allFaultKinds: Set<FaultKind> = [.latency, .error, .partial, .torn, .ackLost, .hang, .bandwidth]

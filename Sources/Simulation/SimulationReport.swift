@@ -27,6 +27,8 @@ public enum Check: String, Codable, Sendable, CaseIterable, Comparable {
     case capacity
     /// No file in the cache's temp directory once quiet.
     case noTemporaryFiles
+    /// No file descriptor left open once quiet (when ``SimulationConfiguration/checkDescriptors``).
+    case noOpenDescriptors
     /// Once every caller has returned, no work of theirs still waits on the clock.
     case noWorkAfterCallersLeft
     /// Every operation ends within its bound in simulated time.

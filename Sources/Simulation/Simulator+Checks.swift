@@ -156,6 +156,14 @@ extension SimulationRun {
             await checkCachedCopies(Array(files.keys), step: step)
         }
 
+        if let before = descriptorsAtStart, let now = await openDescriptors() {
+            checksRun += 1
+            // Listing /proc/self/fd opens one descriptor itself, in both readings.
+            if now > before {
+                violations.append(Violation(check: .noOpenDescriptors, step: step,
+                                            detail: "\(now - before) more file descriptor(s) open than when the cache was opened"))
+            }
+        }
         checksRun += 2
         let ackedRemote = Set(acknowledged.keys.map { cache.remoteKey(for: $0.fileKey) })
         let orphans = earlierOrphans.union(cache.orphans.keys)

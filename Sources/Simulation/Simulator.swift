@@ -37,6 +37,11 @@ public struct Simulator: Sendable {
     }
 }
 
+/// The number of the process's open file descriptors (`/proc/self/fd`), `nil` where unknown.
+func openDescriptors() async -> Int? {
+    try? await BlockingIO.runToCompletion { try LocalFiles.listDirectory("/proc/self/fd").count }
+}
+
 extension Duration {
     /// The duration in seconds.
     var secondsDouble: Double {
@@ -81,6 +86,9 @@ final class SimulationRun {
     var acknowledged: [SimKey: UInt64] = [:]
     /// Orphans recorded by every cache of the run (the ledger is per cache; reopening starts a new one).
     var earlierOrphans: Set<String> = []
+
+    /// Open descriptors of the process once the cache was open (when they are checked).
+    var descriptorsAtStart: Int?
 
     // Figures.
     var violations: [Violation] = []
@@ -134,7 +142,9 @@ final class SimulationRun {
         let store = FaultyStore(wrapping: inner, plan: plan, timeSource: clock, runStart: .zero, hangLimit: .seconds(5),
                                 crashHandler: { _ in })
         let cache = try await openCache(directory: directory + "/cache", store: store, clock: clock, capacity: history.configuration.capacity)
-        return SimulationRun(history: history, time: clock, inner: inner, store: store, directory: directory, cache: cache)
+        let run = SimulationRun(history: history, time: clock, inner: inner, store: store, directory: directory, cache: cache)
+        if history.configuration.checkDescriptors { run.descriptorsAtStart = await openDescriptors() }
+        return run
     }
 
     static func openCache(directory: String, store: any ObjectStore, clock: ManualTimeSource,

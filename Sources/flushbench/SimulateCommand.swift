@@ -90,10 +90,11 @@ struct SimulateCommand: AsyncParsableCommand {
             for violation in report.violations { print("violation: \(violation)") }
             throw ExitCode(report.isClean ? 0 : 1)
         }
-        let configuration = SimulationConfiguration(
+        var configuration = SimulationConfiguration(
             operations: ops, concurrency: concurrency, store: SimulationConfiguration.StoreKind(rawValue: store) ?? .memory,
             faultKinds: faults == "none" ? [] : SimulationConfiguration.allFaultKinds,
             enabledOperations: Set(SimulationConfiguration.Operation.allCases).subtracting(skip.flatMap(SimulateCommand.parseOperations) ?? []))
+        configuration.checkDescriptors = true
         let range = seeds.flatMap(SimulateCommand.parseRange) ?? (seed ?? 1)...(seed ?? 1)
         let sweep = Sweep(configuration: configuration, historyDirectory: out, shrink: !noShrink)
         let (summary, failures) = try await sweep.run(seeds: range) { report, summary in
