@@ -18,9 +18,15 @@ struct OperationResult: Sendable {
 /// Results of finished operations, handed from their tasks to the simulator.
 final class Completions: Sendable {
     private let finished = Mutex<[(Int, OperationResult)]>([])
+    private let events: SimulationEvents
+
+    init(events: SimulationEvents) {
+        self.events = events
+    }
 
     func post(_ id: Int, _ result: OperationResult) {
         finished.withLock { $0.append((id, result)) }
+        events.signal()
     }
 
     func take() -> [(Int, OperationResult)] {

@@ -58,8 +58,12 @@ extension SimulationRun {
             break
         }
         checkCapacity(step: step)
+        // The memory store answers from a stat with its checksum, so every quiet acknowledged key
+        // is checked after every operation; the fs store keeps no checksum and is read whole, so
+        // there only the keys this operation wrote are (all of them at quiescence).
         let busy = Set(inFlight.values.flatMap(\.step.writtenKeys))
-        await checkRemote(keys: acknowledged.keys.filter { !busy.contains($0) }, step: step)
+        let candidates = history.configuration.store == .memory ? Array(acknowledged.keys) : operation.step.writtenKeys
+        await checkRemote(keys: candidates.filter { acknowledged[$0] != nil && !busy.contains($0) }, step: step)
     }
 
     /// Faults that decide an outcome (not latency or bandwidth) recorded so far on `key`'s remote object.

@@ -70,13 +70,13 @@ struct InFlight {
 /// The mutable state of one history's execution, owned by the simulator's task.
 final class SimulationRun {
     let history: History
-    let time: ManualTimeSource
+    let time: SimulationClock
     let inner: any ObjectStore
     let store: FaultyStore
     let directory: String
     let cacheDirectory: String
     var cache: WriteCache
-    let completions = Completions()
+    let completions: Completions
     var inFlight: [Int: InFlight] = [:]
     var nextID = 0
 
@@ -105,9 +105,10 @@ final class SimulationRun {
     /// each of its remote calls (generously: 16 calls).
     let operationBound: Duration
 
-    private init(history: History, time: ManualTimeSource, inner: any ObjectStore, store: FaultyStore, directory: String, cache: WriteCache) {
+    private init(history: History, time: SimulationClock, inner: any ObjectStore, store: FaultyStore, directory: String, cache: WriteCache) {
         self.history = history
         self.time = time
+        self.completions = Completions(events: time.events)
         self.inner = inner
         self.store = store
         self.directory = directory
@@ -149,7 +150,8 @@ final class SimulationRun {
         } catch {
             throw SimulationError(code: .badInput, message: "the history's fault rules are invalid: \(error)")
         }
-        let clock = ManualTimeSource(advancesOnSleep: false)
+        let events = SimulationEvents()
+        let clock = SimulationClock(events: events)
         let store = FaultyStore(wrapping: inner, plan: plan, timeSource: clock, runStart: .zero, hangLimit: .seconds(5),
                                 crashHandler: { _ in })
         let cache = try await openCache(directory: directory + "/cache", store: store, clock: clock, capacity: history.configuration.capacity)
@@ -158,7 +160,7 @@ final class SimulationRun {
         return run
     }
 
-    static func openCache(directory: String, store: any ObjectStore, clock: ManualTimeSource,
+    static func openCache(directory: String, store: any ObjectStore, clock: SimulationClock,
                           capacity: UInt64) async throws(SimulationError) -> WriteCache {
         let fileCache: FileCache
         do {
@@ -261,11 +263,22 @@ final class SimulationRun {
         }
     }
 
-    /// One turn of waiting: collect, and if nothing finished, let time pass for sleepers.
+    /// One turn of waiting: collect what finished; when every sleeper has registered and some
+    /// wait, move the clock; otherwise wait for the next event (a completion or a new sleep)
+    /// instead of spinning.
     private func waitTurn() async {
+        let generation = time.events.generation
         await collect()
-        if time.pendingSleeps > 0 { time.advance(by: .milliseconds(50)) }
-        await Task.yield()
+        guard time.settled else {
+            await Task.yield()
+            return
+        }
+        if time.pendingSleeps > 0 {
+            time.advance(by: .milliseconds(50))
+            await Task.yield()
+            return
+        }
+        if !inFlight.isEmpty { await time.events.wait(after: generation) }
     }
 
     private func waitForSlot() async {
@@ -297,7 +310,7 @@ final class SimulationRun {
             if turns > waitLimit { reportStuck(); return }
         }
         // Let work without a clock dependency finish, then see whether something still sleeps.
-        for _ in 0..<200 where time.pendingSleeps == 0 { await Task.yield() }
+        for _ in 0..<10_000 where !time.settled { await Task.yield() }
         checksRun += 1
         if time.pendingSleeps > 0 {
             violations.append(Violation(check: .noWorkAfterCallersLeft, step: currentStep,
