@@ -7,6 +7,8 @@ public enum Check: String, Codable, Sendable, CaseIterable, Comparable {
     case acknowledgedOnRemote
     /// An acknowledgement reports the size that was written.
     case acknowledgedSize
+    /// A successful flush acknowledges its data file and, when it wrote one, its index file.
+    case flushAcknowledgesEveryFile
     /// Every successful read returns exactly the bytes written for that key and range.
     case readBytes
     /// A read fails only when the key was never acknowledged, a fault fired on the key while it

@@ -43,6 +43,14 @@ extension SimulationRun {
             }
         case .put, .flush:
             checksRun += 1
+            if result.error == nil, case .flush(let sst, _, let indexSize) = operation.step {
+                let expected = Set([SimKey(sst: sst, type: .parquet)] + (indexSize > 0 ? [SimKey(sst: sst, type: .puffin)] : []))
+                let got = Set(operation.step.writtenKeys.filter { key in result.acknowledged.contains { $0.key == key.fileKey } })
+                if got != expected {
+                    violations.append(Violation(check: .flushAcknowledgesEveryFile, step: step,
+                                                detail: "\(operation.step) succeeded acknowledging \(got.sorted()), not \(expected.sorted())"))
+                }
+            }
             let keys = operation.step.writtenKeys
             if let error = result.error, !operation.cancelled,
                keys.reduce(0, { $0 + outcomeFaults(on: $1) }) == operation.traceStart {
