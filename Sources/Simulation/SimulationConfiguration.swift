@@ -38,6 +38,11 @@ public struct SimulationConfiguration: Codable, Sendable, Equatable {
     /// process running other suites in parallel).
     public var checkDescriptors: Bool = false
 
+    /// A history file records what the history is, not how this process checks it.
+    private enum CodingKeys: String, CodingKey {
+        case operations, concurrency, store, faultKinds, enabledOperations, capacity, maxFileSize
+    }
+
     /// The fault kinds `--faults all` draws from (everything but `crash`, which ends the process).
     public static let allFaultKinds: Set<FaultKind> = [.latency, .error, .partial, .torn, .ackLost, .hang, .bandwidth]
 

@@ -75,9 +75,10 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let replay {
-            let history: History
+            var history: History
             do {
                 history = try History.load(path: replay)
+                history.configuration.checkDescriptors = true
             } catch {
                 print("flushbench simulate: \(error)")
                 throw ExitCode(2)
