@@ -105,3 +105,17 @@ func reuploadHistory(failDelete: Bool) -> History {
     #expect(summary.failures.allSatisfy { [.writeFailsOnlyForACause, .readFailsOnlyForACause].contains($0.violation.check) },
             "\(summary.text())")
 }
+
+@Test func capacityIsAHardBoundWhenOnlyPinnedFilesCouldBeEvicted() async throws {
+    var configuration = baseCleanConfiguration
+    configuration.concurrency = 8
+    let (summary, _) = try await Sweep(configuration: configuration, shrink: false).run(seeds: 1...12)
+    // Eight flushes in flight pin more than the capacity; this base then lets the cache grow past
+    // it instead of making the reservation wait and fail with a capacity error (issue 12).
+    withKnownIssue("capacity overshoot when every eviction victim is pinned", isIntermittent: true) {
+        #expect(summary.failures.isEmpty, "\(summary.text())")
+    }
+    // Anything else found here is a new defect (a planted eviction of pinned files shows as a
+    // failed flush).
+    #expect(summary.failures.allSatisfy { $0.violation.check == .capacity }, "\(summary.text())")
+}
