@@ -65,6 +65,12 @@ extension SimulationRun {
         default:
             break
         }
+        checksRun += 1
+        let took = time.now() - operation.startedAt
+        if took > operationBound {
+            violations.append(Violation(check: .operationBound, step: step,
+                                        detail: "\(operation.step) took \(took) of simulated time (bound \(operationBound))"))
+        }
         checkCapacity(step: step)
         // The memory store answers from a stat with its checksum, so every quiet acknowledged key
         // is checked after every operation; the fs store keeps no checksum and is read whole, so
