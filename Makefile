@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test simulate bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
 
 all: build
 
@@ -31,6 +31,12 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip '$(TIMED_SUITES)'
 	$(SWIFT) test --skip-build --filter '$(TIMED_SUITES)'
+
+## simulate: a long sweep of simulated histories (release build); failing histories under Results/runs/
+SIM_ARGS ?= --seeds 1..2000 --ops 500
+simulate: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) simulate $(SIM_ARGS) --out Results/runs
 
 SCENARIOS := $(filter-out Scenarios/scenario.schema.json,$(wildcard Scenarios/*.json))
 

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "FaultInjection", targets: ["FaultInjection"]),
         .library(name: "Servers", targets: ["Servers"]),
         .library(name: "Harness", targets: ["Harness"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,6 +85,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Seeded random histories of cache operations against a model: checker, replay, shrinking.
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "Platform", "ObjectStore", "SSTFormat", "WriteCache", "FaultInjection",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Scenarios, runner, checks, reports and benchmarks.
         .target(
             name: "Harness",
@@ -96,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "flushbench",
             dependencies: [
-                "Harness",
+                "Harness", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -112,6 +121,7 @@ let package = Package(
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
         .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "WriteCache", "FaultInjection", "ObjectStore", "Platform"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Servers", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

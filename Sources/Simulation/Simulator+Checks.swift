@@ -1,0 +1,223 @@
+import FaultInjection
+import Foundation
+import ObjectStore
+import Platform
+import WriteCache
+
+extension SimulationRun {
+    /// Checks one finished operation against the model, then the properties that hold at any time.
+    func check(_ operation: InFlight, _ result: OperationResult) async {
+        let step = operation.index
+        for file in result.acknowledged {
+            guard let key = operation.step.writtenKeys.first(where: { $0.fileKey == file.key }) else { continue }
+            checksRun += 1
+            let expected = UInt64(sizes[key] ?? -1)
+            if file.size != expected {
+                violations.append(Violation(check: .acknowledgedSize, step: step,
+                                            detail: "\(operation.step) acknowledged \(key) with \(file.size) bytes; \(expected) were written"))
+            }
+            acknowledged[key] = file.size
+        }
+        switch operation.step {
+        case .read(let key, let offset, let length):
+            checksRun += 1
+            if let bytes = result.bytes {
+                if let size = sizes[key] {
+                    let expected = Array(content(of: key)[min(offset, size)..<min(offset + length, size)])
+                    // A key not acknowledged when the read started may be half-uploaded: the
+                    // remote can hold a torn prefix of it (a failed attempt not yet cleaned up),
+                    // so a read of it may come back short, but never with other bytes.
+                    let acceptable = bytes == expected
+                        || (!operation.acknowledgedAtStart && bytes.count < expected.count && bytes == Array(expected.prefix(bytes.count)))
+                    if !acceptable {
+                        violations.append(Violation(check: .readBytes, step: step,
+                                                    detail: "read \(key) at \(offset)..<\(offset + length) returned \(bytes.count) bytes that differ from the \(expected.count) written (acknowledged at start: \(operation.acknowledgedAtStart))"))
+                    }
+                } else {
+                    violations.append(Violation(check: .noPhantomKeys, step: step, detail: "read of \(key), never written, returned \(bytes.count) bytes"))
+                }
+            } else if let error = result.error, operation.acknowledgedAtStart, !operation.cancelled,
+                      !faultFired(on: key, since: operation.traceStart) {
+                violations.append(Violation(check: .readFailsOnlyForACause, step: step,
+                                            detail: "read of acknowledged \(key) failed with no fault on it (outcome faults on it: \(operation.traceStart) at start, \(outcomeFaults(on: key)) now) and no cancellation: \(error)"))
+            }
+        case .put, .flush:
+            checksRun += 1
+            if result.error == nil, case .flush(let sst, _, let indexSize) = operation.step {
+                let expected = Set([SimKey(sst: sst, type: .parquet)] + (indexSize > 0 ? [SimKey(sst: sst, type: .puffin)] : []))
+                let got = Set(operation.step.writtenKeys.filter { key in result.acknowledged.contains { $0.key == key.fileKey } })
+                if got != expected {
+                    violations.append(Violation(check: .flushAcknowledgesEveryFile, step: step,
+                                                detail: "\(operation.step) succeeded acknowledging \(got.sorted()), not \(expected.sorted())"))
+                }
+            }
+            let keys = operation.step.writtenKeys
+            if let error = result.error, !operation.cancelled,
+               keys.reduce(0, { $0 + outcomeFaults(on: $1) }) == operation.traceStart {
+                violations.append(Violation(check: .writeFailsOnlyForACause, step: step,
+                                            detail: "\(operation.step) failed with no fault on its objects and no cancellation: \(error)"))
+            }
+        case .download(let key):
+            checksRun += 1
+            if result.error == nil, result.downloaded, sizes[key] == nil {
+                violations.append(Violation(check: .noPhantomKeys, step: step, detail: "download of \(key), never written, succeeded"))
+            }
+        default:
+            break
+        }
+        checksRun += 1
+        let took = time.now() - operation.startedAt
+        if took > operationBound {
+            violations.append(Violation(check: .operationBound, step: step,
+                                        detail: "\(operation.step) took \(took) of simulated time (bound \(operationBound))"))
+        }
+        checkCapacity(step: step)
+        // The memory store answers from a stat with its checksum, so every quiet acknowledged key
+        // is checked after every operation; the fs store keeps no checksum and is read whole, so
+        // there only the keys this operation wrote are (all of them at quiescence).
+        let busy = Set(inFlight.values.flatMap(\.step.writtenKeys))
+        let candidates = history.configuration.store == .memory ? Array(acknowledged.keys) : operation.step.writtenKeys
+        await checkRemote(keys: candidates.filter { acknowledged[$0] != nil && !busy.contains($0) }, step: step)
+    }
+
+    /// Faults that decide an outcome (not latency or bandwidth) recorded so far on `key`'s remote object.
+    func outcomeFaults(on key: SimKey) -> Int {
+        let remote = cache.remoteKey(for: key.fileKey)
+        return store.trace.records().count { $0.key == remote && $0.kind != .latency && $0.kind != .bandwidth }
+    }
+
+    /// Whether a fault that decides an outcome hit `key` while the operation ran.
+    func faultFired(on key: SimKey, since start: Int) -> Bool {
+        outcomeFaults(on: key) > start
+    }
+
+    func checkCapacity(step: Int?) {
+        checksRun += 1
+        let statistics = cache.fileCache.statistics()
+        let used = statistics.committedBytes + statistics.reservedBytes
+        // `peakUsedBytes` is read before eviction (a reservation counts before its victims go), so
+        // it is not what the disk held; the current figure after an operation is.
+        if used > statistics.capacity {
+            violations.append(Violation(check: .capacity, step: step,
+                                        detail: "the cache uses \(used) bytes (committed \(statistics.committedBytes), reserved \(statistics.reservedBytes)) of a capacity of \(statistics.capacity)"))
+        }
+    }
+
+    /// Every acknowledged key among `keys` is on the remote with exactly its bytes.
+    func checkRemote(keys: some Sequence<SimKey>, step: Int?) async {
+        for key in keys.sorted() {
+            checksRun += 1
+            let remote = cache.remoteKey(for: key.fileKey)
+            let expected = content(of: key)
+            do {
+                // A store that keeps checksums answers from a stat; the others are read whole.
+                let info = try await inner.stat(key: remote)
+                if let checksum = info.checksum, checksum.algorithm == "sha256" {
+                    if info.size != UInt64(expected.count) || checksum != expectedChecksum(of: key) {
+                        violations.append(Violation(check: .acknowledgedOnRemote, step: step,
+                                                    detail: "acknowledged \(key) ('\(remote)') holds \(info.size) bytes with checksum \(checksum) on the remote, not the \(expected.count) acknowledged"))
+                    }
+                    continue
+                }
+                let stored = try await inner.readAll(key: remote)
+                if stored != expected {
+                    violations.append(Violation(check: .acknowledgedOnRemote, step: step,
+                                                detail: "acknowledged \(key) ('\(remote)') holds \(stored.count) bytes on the remote that differ from the \(expected.count) acknowledged"))
+                }
+            } catch {
+                violations.append(Violation(check: .acknowledgedOnRemote, step: step,
+                                            detail: "acknowledged \(key) ('\(remote)') is gone from the remote: \(error.message)"))
+            }
+        }
+    }
+
+    /// The checks of a quiet cache: no temp file, index equals disk, cached copies equal the
+    /// written bytes, capacity, orphans, every acknowledged object.
+    func checkQuiet() async {
+        let step = currentStep
+        checkCapacity(step: step)
+        await checkRemote(keys: acknowledged.keys, step: step)
+
+        let directory = cacheDirectory
+        let listing: Result<(temporary: [String], files: [String: UInt64]), LocalFileError>
+        do {
+            listing = try await BlockingIO.runToCompletion {
+                Result { () throws(LocalFileError) in
+                    let temporary = try LocalFiles.listDirectory(directory + "/tmp")
+                    var files: [String: UInt64] = [:]
+                    for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
+                        files[name] = try LocalFiles.status(directory + "/" + name)?.size ?? 0
+                    }
+                    return (temporary, files)
+                }
+            }
+        } catch {
+            listing = .failure(LocalFileError(operation: "list", path: directory, errno: 0))
+        }
+        checksRun += 2
+        switch listing {
+        case .failure(let error):
+            violations.append(Violation(check: .indexMatchesDisk, step: step, detail: "cannot list the cache directory: \(error)"))
+        case .success(let (temporary, files)):
+            if !temporary.isEmpty {
+                violations.append(Violation(check: .noTemporaryFiles, step: step,
+                                            detail: "\(temporary.count) file(s) left in the temp directory: \(temporary.sorted().prefix(5).joined(separator: ", "))"))
+            }
+            let index = Dictionary(uniqueKeysWithValues: cache.fileCache.snapshot().map { ($0.key.fileName, $0.value) })
+            if index != files {
+                let untracked = Set(files.keys).subtracting(index.keys).sorted()
+                let missing = Set(index.keys).subtracting(files.keys).sorted()
+                let resized = Set(index.keys).intersection(files.keys).filter { index[$0] != files[$0] }.sorted()
+                violations.append(Violation(check: .indexMatchesDisk, step: step,
+                                            detail: "index and disk differ: untracked \(untracked), missing \(missing), sizes differ \(resized)"))
+            }
+            await checkCachedCopies(Array(files.keys), step: step)
+        }
+
+        if let before = descriptorsAtStart, let now = await openDescriptors() {
+            checksRun += 1
+            // Listing /proc/self/fd opens one descriptor itself, in both readings.
+            if now > before {
+                violations.append(Violation(check: .noOpenDescriptors, step: step,
+                                            detail: "\(now - before) more file descriptor(s) open than when the cache was opened"))
+            }
+        }
+        checksRun += 2
+        let ackedRemote = Set(acknowledged.keys.map { cache.remoteKey(for: $0.fileKey) })
+        let orphans = earlierOrphans.union(cache.orphans.keys)
+        let named = orphans.intersection(ackedRemote)
+        if !named.isEmpty {
+            violations.append(Violation(check: .knownOrphanNotAcknowledged, step: step,
+                                        detail: "known orphans name acknowledged objects: \(named.sorted())"))
+        }
+        if let objects = try? await inner.list(prefix: "") {
+            let unknown = Set(objects.map(\.key)).subtracting(ackedRemote).subtracting(orphans)
+            if !unknown.isEmpty {
+                violations.append(Violation(check: .noUnknownOrphans, step: step,
+                                            detail: "remote objects neither acknowledged nor known orphans: \(unknown.sorted().prefix(5))"))
+            }
+        }
+    }
+
+    /// Each cached file holds exactly the bytes written for its key.
+    private func checkCachedCopies(_ names: [String], step: Int) async {
+        let byName = Dictionary(uniqueKeysWithValues: sizes.keys.map { ($0.fileKey.fileName, $0) })
+        for name in names.sorted() {
+            checksRun += 1
+            guard let key = byName[name], let size = sizes[key] else {
+                violations.append(Violation(check: .noPhantomKeys, step: step, detail: "the cache holds '\(name)', which was never written"))
+                continue
+            }
+            let path = cacheDirectory + "/" + name
+            let bytes = try? await BlockingIO.runToCompletion { () throws -> [UInt8] in
+                let file = try LocalFile.openForReading(path)
+                defer { file.close() }
+                return try file.read(at: 0, count: size + 1)
+            }
+            if bytes != content(of: key) {
+                violations.append(Violation(check: .indexMatchesDisk, step: step,
+                                            detail: "the cached copy of \(key) holds \(bytes?.count ?? 0) bytes that differ from the \(size) written"))
+            }
+        }
+    }
+}
