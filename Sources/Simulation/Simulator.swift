@@ -19,7 +19,19 @@ import WriteCache
 /// and the blocking-I/O pool, the back-off jitter (the cache draws it from the system generator)
 /// and how far the clock moves while the simulator waits.
 public struct Simulator: Sendable {
-    public init() {}
+    /// Wraps the remote store under the fault layer: the checker's own tests plant a store that
+    /// loses acknowledged objects, to prove the checks see what they must whatever the cache does.
+    let wrapRemote: (@Sendable (any ObjectStore) -> any ObjectStore)?
+
+    public init() {
+        wrapRemote = nil
+    }
+
+    /// A simulator whose remote store is `wrapRemote` of the configured one (for testing the
+    /// checker itself with a misbehaving remote).
+    init(wrapRemote: @escaping @Sendable (any ObjectStore) -> any ObjectStore) {
+        self.wrapRemote = wrapRemote
+    }
 
     /// Generates the history of `seed` and runs it.
     public func run(seed: UInt64, configuration: SimulationConfiguration) async throws(SimulationError) -> (SimulationReport, History) {
@@ -32,7 +44,7 @@ public struct Simulator: Sendable {
     /// - Errors: ``SimulationError`` when the simulator cannot set up its directories or open the cache.
     public func replay(_ history: History) async throws(SimulationError) -> SimulationReport {
         let started = ContinuousClock.now
-        let run = try await SimulationRun.start(history)
+        let run = try await SimulationRun.start(history, wrapRemote: wrapRemote)
         await run.execute()
         var report = await run.finish()
         report.seconds = (ContinuousClock.now - started).secondsDouble
@@ -118,7 +130,8 @@ final class SimulationRun {
         self.operationBound = (Duration.seconds(6) + retry.maxBackoff + .seconds(1)) * retry.maxAttempts * 16
     }
 
-    static func start(_ history: History) async throws(SimulationError) -> SimulationRun {
+    static func start(_ history: History,
+                      wrapRemote: (@Sendable (any ObjectStore) -> any ObjectStore)? = nil) async throws(SimulationError) -> SimulationRun {
         // Memory-backed when the machine has it: the cache fsyncs every commit, and on a disk
         // that costs two thirds of the run (measured: 890 against 2,690 steps/s).
         let base = LocalFiles.isDirectory("/dev/shm") && access("/dev/shm", W_OK) == 0 ? "/dev/shm" : nil
@@ -133,17 +146,18 @@ final class SimulationRun {
         } catch {
             throw SimulationError(code: .io, message: "cannot create the simulation's directory: \(error)")
         }
-        let inner: any ObjectStore
+        let configured: any ObjectStore
         switch history.configuration.store {
         case .memory:
-            inner = MemoryStore()
+            configured = MemoryStore()
         case .fs:
             do {
-                inner = try await FileSystemStore.open(root: directory + "/remote")
+                configured = try await FileSystemStore.open(root: directory + "/remote")
             } catch {
                 throw SimulationError(code: .io, message: "cannot open the fs store under '\(directory)/remote': \(error)")
             }
         }
+        let inner = wrapRemote?(configured) ?? configured
         let plan: FaultPlan
         do {
             plan = try FaultPlan(seed: history.seed, rules: history.faults)

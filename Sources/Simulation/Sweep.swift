@@ -60,10 +60,18 @@ public struct Shrinker: Sendable {
     public var budget: Int
     /// Runs per candidate.
     public var tries: Int
+    /// The simulator that runs the candidates.
+    let simulator: Simulator
 
     public init(budget: Int = 200, tries: Int = 2) {
+        self.init(budget: budget, tries: tries, simulator: Simulator())
+    }
+
+    /// A shrinker running its candidates on `simulator` (one with a planted remote, in tests).
+    init(budget: Int, tries: Int, simulator: Simulator) {
         self.budget = budget
         self.tries = tries
+        self.simulator = simulator
     }
 
     /// The smallest history found that still violates `violation`'s check.
@@ -74,7 +82,6 @@ public struct Shrinker: Sendable {
         let check = violation.check
         var best = history
         var runs = 0
-        let simulator = Simulator()
         func fails(_ candidate: History) async -> Bool {
             for _ in 0..<tries where runs < budget {
                 runs += 1

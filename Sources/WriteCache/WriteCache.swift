@@ -32,6 +32,8 @@ public final class WriteCache: Sendable {
     let downloads = Mutex<[FileKey: SharedDownload]>([:])
     /// Remote keys of acknowledged objects (see ``isAcknowledged(_:)``).
     let acknowledgedKeys = Mutex<Set<String>>([])
+    /// One remote writer per key at a time (see ``KeyedLock``).
+    let remoteWrites = KeyedLock()
     let logger: Logger
 
     /// Creates a write cache over an open file cache and a store.
@@ -153,6 +155,8 @@ public final class WriteCache: Sendable {
         }
         metrics.record(.writeToCache, duration: timeSource.now() - writeStarted, failed: false)
 
+        let remotes = committed.map { remoteKey(for: $0.key) }
+        await remoteWrites.lock(remotes)
         var uploaded: [UploadedFile] = []
         for (key, size) in committed {
             do {
@@ -161,11 +165,13 @@ public final class WriteCache: Sendable {
                 // Delete what reached the remote and the object whose upload failed (it may have
                 // been committed before the failure was reported).
                 await discardFlush(local: committed.map(\.key), remote: uploaded.map(\.remoteKey) + [remoteKey(for: key)])
+                remoteWrites.unlock(remotes)
                 throw error
             }
         }
         // The flush is acknowledged only now, with both files: until here a failure deletes them.
         for file in uploaded { markAcknowledged(file.remoteKey) }
+        remoteWrites.unlock(remotes)
         for (key, _) in committed { await fileCache.unpin(key) }
         return FlushOutcome(files: uploaded, summary: summary)
     }
@@ -225,12 +231,20 @@ public final class WriteCache: Sendable {
     /// `keepCachedFile`.
     private func uploadReplacing(_ key: FileKey, size: UInt64, keepCachedFile: Bool) async throws(WriteCacheError) -> UploadedFile {
         let remote = remoteKey(for: key)
+        await remoteWrites.lock(remote)
+        defer { remoteWrites.unlock(remote) }
         do {
             try await learnWhetherAcknowledged(key, remote: remote)
         } catch {
             await fileCache.unpin(key)
             if !keepCachedFile { await fileCache.remove(key) }
             throw error
+        }
+        if isAcknowledged(remote), let intact = await intactRemoteCopy(of: key, remote: remote, size: size) {
+            // Uploading again would only risk the good copy: a failed or torn overwrite destroys
+            // it, and a failed attempt must never cost an acknowledged object.
+            await fileCache.unpin(key)
+            return intact
         }
         do {
             let file = try await uploadPinned(key, size: size)
@@ -247,6 +261,22 @@ public final class WriteCache: Sendable {
             await deleteRemoteRecordingOrphan(remote)
             throw error
         }
+    }
+
+    /// The acknowledged remote copy of the pinned cached file `key`, when the store holds it
+    /// whole: the same size and, where the store keeps a whole-object SHA-256, the same digest as
+    /// the cached file. `nil` when it differs, is missing or cannot be checked (then the caller
+    /// uploads again).
+    private func intactRemoteCopy(of key: FileKey, remote: String, size: UInt64) async -> UploadedFile? {
+        guard let stored = try? await withRetries(.stat, key: remote, { () async throws(ObjectStoreError) in
+            try await store.stat(key: remote)
+        }), stored.size == size else { return nil }
+        if let expected = stored.checksum, expected.algorithm == "sha256" {
+            let path = fileCache.path(of: key)
+            guard let local = try? await BlockingIO.run({ try SHA256Accumulator.digestOfFile(at: path).checksum }),
+                  local == expected else { return nil }
+        }
+        return UploadedFile(key: key, remoteKey: remote, size: size, checksum: stored.checksum, attempts: 0)
     }
 
     /// Makes sure ``isAcknowledged(_:)`` answers for `remote` before it is uploaded again: an

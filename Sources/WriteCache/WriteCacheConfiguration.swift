@@ -66,7 +66,8 @@ public struct UploadedFile: Sendable, Equatable, Codable {
     public var size: UInt64
     /// Its checksum as the store reports it, if the store keeps one.
     public var checksum: Checksum?
-    /// Attempts it took (1 = no retry).
+    /// Attempts it took (1 = no retry; 0 when the store already held this acknowledged object
+    /// whole, so nothing was uploaded).
     public var attempts: Int
 }
 

@@ -1,18 +1,14 @@
 import FaultInjection
 import Foundation
+import Synchronization
 import ObjectStore
 import Testing
 import WriteCache
 @testable import Simulation
 
-/// Histories the cache on this base handles correctly, with every store fault kind: every
-/// operation but `upload` again (whose failure deletes acknowledged objects and leaves known
-/// orphans naming them: issue 10 items 1 and 2) and `remove` (which unlinks files pinned by an
-/// upload in flight, so the flush fails with no fault: item 3). The known-issue tests below show
-/// the checker finding each; once the cache branch is merged, these operations join the sweep.
-let baseCleanConfiguration = SimulationConfiguration(
-    operations: 150, concurrency: 4,
-    enabledOperations: Set(SimulationConfiguration.Operation.allCases).subtracting([.upload, .remove]))
+/// Histories of every operation (upload again and remove included) with every store fault kind
+/// at a concurrency that stays under the capacity: the cache must handle them all correctly.
+let baseCleanConfiguration = SimulationConfiguration(operations: 150, concurrency: 4)
 
 @Test func aBoundedSweepWithEveryFaultKindIsClean() async throws {
     let (summary, failures) = try await Sweep(configuration: baseCleanConfiguration, shrink: false).run(seeds: 1...50)
@@ -44,42 +40,85 @@ func reuploadHistory(failDelete: Bool) -> History {
 }
 
 @Test func aFailedReuploadKeepsTheAcknowledgedObject() async throws {
+    // Issue 10 item 1: on the old cache the checker found acknowledgedOnRemote here.
     let report = try await Simulator().replay(reuploadHistory(failDelete: false))
-    // The checker finds the defect on this base; when the cache branch's fix is merged this
-    // known issue stops occurring and the test must be changed into a plain expectation.
-    withKnownIssue("issue 10 item 1: a failed re-upload deletes the acknowledged object") {
-        #expect(report.isClean, "\(report.violations)")
-    }
-    #expect(report.violations.allSatisfy { $0.check == .acknowledgedOnRemote })
+    #expect(report.isClean, "\(report.violations)")
 }
 
 @Test func knownOrphansNeverNameAcknowledgedObjects() async throws {
+    // Issue 10 item 2: on the old cache the checker found knownOrphanNotAcknowledged here.
     let report = try await Simulator().replay(reuploadHistory(failDelete: true))
-    withKnownIssue("issue 10 item 2: a failed re-upload records the acknowledged key as a known orphan") {
-        #expect(report.isClean, "\(report.violations)")
+    #expect(report.isClean, "\(report.violations)")
+}
+
+/// A remote that loses the first object it stored once a second one is verified: what the
+/// checker must report as an acknowledged object that is gone, whatever the cache did.
+final class ForgetfulStore: ObjectStore {
+    let kind = "forgetful"
+    let inner: any ObjectStore
+    let first = Mutex<String?>(nil)
+
+    init(wrapping inner: any ObjectStore) {
+        self.inner = inner
     }
-    #expect(report.violations.allSatisfy { $0.check == .knownOrphanNotAcknowledged })
+
+    func makeWriter(key: String, options: WriteOptions) async throws(ObjectStoreError) -> any ObjectWriter {
+        try await inner.makeWriter(key: key, options: options)
+    }
+
+    func read(key: String, range: Range<UInt64>) async throws(ObjectStoreError) -> [UInt8] {
+        try await inner.read(key: key, range: range)
+    }
+
+    func stat(key: String) async throws(ObjectStoreError) -> ObjectInfo {
+        let info = try await inner.stat(key: key)
+        let lose = first.withLock { first -> String? in
+            guard let earlier = first else {
+                first = key
+                return nil
+            }
+            return earlier == key ? nil : earlier
+        }
+        if let lose { try? await inner.delete(key: lose) }
+        return info
+    }
+
+    func delete(key: String) async throws(ObjectStoreError) {
+        try await inner.delete(key: key)
+    }
+
+    func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo] {
+        try await inner.list(prefix: prefix)
+    }
+}
+
+/// Two puts, one after the other, on a remote that loses the first.
+func lostObjectHistory() -> History {
+    History(seed: 1, configuration: SimulationConfiguration(concurrency: 1), faults: [],
+            steps: [.put(key: SimKey(sst: 0, type: .parquet), size: 3000), .put(key: SimKey(sst: 1, type: .parquet), size: 2000),
+                    .read(key: SimKey(sst: 0, type: .parquet), offset: 0, length: 100)])
 }
 
 @Test func theCheckerCatchesAnAcknowledgedObjectThatIsGone() async throws {
-    // Proof the checker sees what it must, independent of the cache's defects: the history above
-    // finds the lost object on this base, and its shrunk form keeps the violation.
-    let history = reuploadHistory(failDelete: false)
-    let report = try await Simulator().replay(history)
-    if let violation = report.violations.first(where: { $0.check == .acknowledgedOnRemote }) {
-        let shrunk = await Shrinker(budget: 20, tries: 1).shrink(history, violation: violation)
-        #expect(shrunk.steps.count == 2, "\(shrunk.steps)")
-        #expect(shrunk.steps.allSatisfy { if case .read = $0 { false } else { true } })
-    }
+    let simulator = Simulator(wrapRemote: { ForgetfulStore(wrapping: $0) })
+    let history = lostObjectHistory()
+    let report = try await simulator.replay(history)
+    let violation = try #require(report.violations.first, "a lost acknowledged object must be a violation")
+    #expect(violation.check == .acknowledgedOnRemote, "\(report.violations)")
+    // The shrunk history keeps the violation and drops what does not matter (the read).
+    let shrunk = await Shrinker(budget: 20, tries: 1, simulator: simulator).shrink(history, violation: violation)
+    #expect(shrunk.steps.count == 2, "\(shrunk.steps)")
 }
 
 @Test func aReplayOfAWrittenHistoryFindsTheSameViolation() async throws {
-    let history = reuploadHistory(failDelete: false)
+    let simulator = Simulator(wrapRemote: { ForgetfulStore(wrapping: $0) })
+    let history = lostObjectHistory()
     let path = NSTemporaryDirectory() + "flushbench-replay-\(UUID().uuidString).json"
     defer { try? FileManager.default.removeItem(atPath: path) }
     try history.write(to: path)
-    let first = try await Simulator().replay(history)
-    let again = try await Simulator().replay(History.load(path: path))
+    let first = try await simulator.replay(history)
+    let again = try await simulator.replay(History.load(path: path))
+    #expect(!first.violations.isEmpty)
     #expect(first.violations.map(\.check) == again.violations.map(\.check))
 }
 
@@ -94,16 +133,12 @@ func reuploadHistory(failDelete: Bool) -> History {
 }
 
 @Test func aRemoveDuringAnUploadNeverFailsTheFlush() async throws {
+    // Issue 10 item 3: on the old cache `remove` unlinked a file pinned by an upload and about
+    // one history in ten failed a flush with no fault.
     var configuration = baseCleanConfiguration
-    configuration.enabledOperations.insert(.remove)
-    let (summary, _) = try await Sweep(configuration: configuration, shrink: false).run(seeds: 1...20)
-    // On this base `remove` unlinks a pinned file, and the flush uploading it fails with no fault
-    // (issue 10 item 3); about one history in ten meets it, so the issue is intermittent here.
-    withKnownIssue("issue 10 item 3: remove unlinks a file pinned by an upload", isIntermittent: true) {
-        #expect(summary.failures.isEmpty, "\(summary.text())")
-    }
-    #expect(summary.failures.allSatisfy { [.writeFailsOnlyForACause, .readFailsOnlyForACause].contains($0.violation.check) },
-            "\(summary.text())")
+    configuration.enabledOperations = [.put, .flush, .remove, .read]
+    let (summary, failures) = try await Sweep(configuration: configuration, shrink: false).run(seeds: 1...20)
+    #expect(failures.isEmpty, "\(summary.text())")
 }
 
 @Test func capacityIsAHardBoundWhenOnlyPinnedFilesCouldBeEvicted() async throws {

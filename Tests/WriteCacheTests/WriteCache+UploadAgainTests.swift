@@ -17,9 +17,14 @@ struct WriteCacheUploadAgainTests {
         let data = pattern(40_000)
         let outcome = try await cache.writeAndUpload(Flush(region: 1, producer: BytesProducer(data: data)))
         let file = outcome.files[0]
+        // The remote copy went bad (bit rot): uploading again is worth it, and its failure must
+        // still leave the acknowledged object where it is.
+        var damaged = data
+        damaged[100] ^= 0xff
+        store.inner.overwriteStoredBytes(key: file.remoteKey, with: damaged, updateChecksum: true)
         store.setScript { $0.closeErrors = [.accessDenied] }
         await #expect(throws: WriteCacheError.self) { try await cache.upload(file.key) }
-        #expect(try await store.inner.readAll(key: file.remoteKey) == data, "the acknowledged object is still there")
+        #expect(try await store.inner.readAll(key: file.remoteKey) == damaged, "the acknowledged object is still there")
         #expect(store.counts.withLock { $0.deletes } == 0)
         #expect(cache.orphans.all.isEmpty)
         #expect(cache.fileCache.contains(file.key), "the cached file stays")
@@ -38,9 +43,11 @@ struct WriteCacheUploadAgainTests {
         let second = try await makeWriteCache(dir, store: store)
         defer { second.fileCache.close() }
         #expect(second.fileCache.contains(file.key))
+        let shorter = Array(data.prefix(30_000))
+        store.inner.overwriteStoredBytes(key: file.remoteKey, with: shorter, updateChecksum: true)
         store.setScript { $0.lostAcks = 3 }
         await #expect(throws: WriteCacheError.self) { try await second.upload(file.key) }
-        #expect(try await store.inner.readAll(key: file.remoteKey) == data)
+        #expect(try await store.inner.readAll(key: file.remoteKey).count >= shorter.count, "never deleted")
         #expect(store.counts.withLock { $0.deletes } == 0)
     }
 
@@ -74,6 +81,44 @@ struct WriteCacheUploadAgainTests {
         await #expect(throws: WriteCacheError.self) { try await second.upload(file.key) }
         #expect(store.counts.withLock { ($0.writersStarted, $0.deletes) } == (1, 0), "only the first process wrote")
     }
+
+    @Test("uploading again an acknowledged key whose remote copy is whole writes nothing, so no torn attempt can spoil it")
+    func intactAcknowledgedObjectIsNotOverwritten() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = ScriptedStore()
+        let cache = try await makeWriteCache(dir, store: store)
+        defer { cache.fileCache.close() }
+        let data = pattern(40_000)
+        let file = try await cache.writeAndUpload(Flush(region: 1, producer: BytesProducer(data: data))).files[0]
+        let writers = store.counts.withLock { $0.writersStarted }
+        store.setScript { $0.tornCommits = 5 }
+        let again = try await cache.upload(file.key)
+        #expect(again.attempts == 0 && again.size == UInt64(data.count))
+        #expect(store.counts.withLock { $0.writersStarted } == writers, "nothing was written")
+        #expect(try await store.inner.readAll(key: file.remoteKey) == data)
+    }
+
+    @Test("two uploads of one key run one after the other: the second finds the first's object whole",
+          .timeLimit(.minutes(1)))
+    func uploadsOfOneKeyAreSerialized() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = ScriptedStore()
+        let cache = try await makeWriteCache(dir, store: store)
+        defer { cache.fileCache.close() }
+        let k = key(7)
+        let writer = try await cache.fileCache.makeWriter(for: k)
+        try await writer.write(pattern(5_000), at: 0)
+        try await writer.commit()
+        // Two uploads of one key at once: each must see the other's outcome, never half of it.
+        async let first = cache.upload(k)
+        async let second = cache.upload(k)
+        let results = try await [first, second]
+        #expect(results.map(\.attempts).sorted() == [0, 1], "the second found the first's object whole")
+        #expect(store.counts.withLock { $0.writersStarted } == 1)
+    }
+
 }
 
 /// A store whose `stat` fails with a permanent error; everything else goes to `inner`.
