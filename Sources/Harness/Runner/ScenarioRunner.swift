@@ -25,7 +25,8 @@ public enum ScenarioRunner {
         }
         let clock = SystemTimeSource()
         let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
-        let faulty = FaultyStore(wrapping: store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
+        let counted: any ObjectStore = options.crashPoint.map { CrashPointStore(wrapping: store, point: $0) } ?? store
+        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
                                  crashHandler: { _ in })
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
