@@ -23,38 +23,46 @@ public final class OrphanLedger: Sendable {
 
     /// The ledger's path.
     public let path: String
+    /// The directory it is in (fsync'd when the file is created).
+    let directory: String
     /// The unresolved orphans the file held when it was opened.
     public let recovered: [KnownOrphan]
-    private let file: LocalFile
-    private let end: Mutex<UInt64>
+    /// The open file (created at the first append when there was none) and its length.
+    private let state: Mutex<(file: LocalFile?, end: UInt64)>
 
-    private init(path: String, file: LocalFile, size: UInt64, recovered: [KnownOrphan]) {
-        self.path = path
-        self.file = file
+    private init(directory: String, file: LocalFile?, size: UInt64, recovered: [KnownOrphan]) {
+        self.directory = directory
+        path = directory + "/" + Self.fileName
         self.recovered = recovered
-        end = Mutex(size)
+        state = Mutex((file, size))
     }
 
-    /// Opens the ledger in `directory`: replays the file there (if any) and rewrites it
-    /// compacted to the unresolved orphans (temp file in `temporary`, fsync, rename, fsync of the
-    /// directory); blocking, for the cache's open on the blocking-I/O pool.
+    /// Opens the ledger in `directory`: replays the file there, if any, and rewrites it compacted
+    /// to the unresolved orphans (temp file in `temporary`, fsync, rename, fsync of the
+    /// directory), or removes it when nothing is unresolved; the file is created again at the
+    /// first orphan. Blocking, for the cache's open on the blocking-I/O pool.
     ///
     /// - Errors: ``LocalFileError`` naming the path when it cannot be read or rewritten.
     static func openBlocking(directory: String, temporary: String) throws(LocalFileError) -> OrphanLedger {
         let path = directory + "/" + fileName
-        var recovered: [KnownOrphan] = []
-        if try LocalFiles.status(path) != nil {
-            let old = try LocalFile.openForReading(path)
-            defer { old.close() }
+        guard try LocalFiles.status(path) != nil else { return OrphanLedger(directory: directory, file: nil, size: 0, recovered: []) }
+        let old = try LocalFile.openForReading(path)
+        let recovered: [KnownOrphan]
+        do throws(LocalFileError) {
             let size = try old.size()
             recovered = replay(size == 0 ? [] : try old.read(at: 0, count: Int(size)))
+            old.close()
+        } catch {
+            old.close()
+            throw error
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if recovered.isEmpty {
+            _ = try LocalFiles.remove(path)
+            try LocalFiles.syncDirectory(directory)
+            return OrphanLedger(directory: directory, file: nil, size: 0, recovered: [])
+        }
         var bytes: [UInt8] = []
-        for orphan in recovered {
-            if let line = try? encoder.encode(Event(action: "record", orphan: orphan)) { bytes += line + [UInt8(ascii: "\n")] }
-        }
+        for orphan in recovered { bytes += encode(Event(action: "record", orphan: orphan)) }
         let staging = temporary + "/" + fileName + "." + UUID().uuidString.prefix(8).lowercased() + ".tmp"
         let file = try LocalFile.create(staging)
         do throws(LocalFileError) {
@@ -67,7 +75,15 @@ public final class OrphanLedger: Sendable {
             _ = try? LocalFiles.remove(staging)
             throw error
         }
-        return OrphanLedger(path: path, file: file, size: UInt64(bytes.count), recovered: recovered)
+        return OrphanLedger(directory: directory, file: file, size: UInt64(bytes.count), recovered: recovered)
+    }
+
+    /// One event as a JSON line.
+    static func encode(_ event: Event) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let line = try? encoder.encode(event) else { return [] }
+        return Array(line) + [UInt8(ascii: "\n")]
     }
 
     /// The unresolved orphans of a ledger's bytes.
@@ -96,26 +112,30 @@ public final class OrphanLedger: Sendable {
         return replay(Array(data))
     }
 
-    /// Appends `event` and fsyncs it; runs to completion even when the caller is cancelled.
-    /// A failure is returned, not thrown: the in-memory ledger still holds the orphan.
+    /// Appends `event` and fsyncs it (creating the file, and fsyncing its directory, at the
+    /// first event); runs to completion even when the caller is cancelled. A failure is
+    /// returned, not thrown: the in-memory ledger still holds the orphan.
     func append(_ event: Event) async -> LocalFileError? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var line = try? encoder.encode(event) else { return nil }
-        line.append(UInt8(ascii: "\n"))
-        let bytes = Array(line)
-        let offset = end.withLock { end -> UInt64 in
-            defer { end += UInt64(bytes.count) }
-            return end
-        }
-        let file = file
-        let outcome = try? await BlockingIO.runToCompletion { () -> LocalFileError? in
-            do throws(LocalFileError) {
-                try file.write(bytes, at: offset)
-                try file.sync()
-                return nil
-            } catch {
-                return error
+        let bytes = Self.encode(event)
+        let outcome = try? await BlockingIO.runToCompletion { [self] () -> LocalFileError? in
+            // Appends are rare (failed clean-ups) and short: one at a time, on the blocking pool.
+            state.withLock { state -> LocalFileError? in
+                do throws(LocalFileError) {
+                    let file: LocalFile
+                    if let open = state.file {
+                        file = open
+                    } else {
+                        file = try LocalFile.create(path)
+                        try LocalFiles.syncDirectory(directory)
+                        state.file = file
+                    }
+                    try file.write(bytes, at: state.end)
+                    try file.sync()
+                    state.end += UInt64(bytes.count)
+                    return nil
+                } catch {
+                    return error
+                }
             }
         }
         return outcome ?? nil
@@ -123,6 +143,9 @@ public final class OrphanLedger: Sendable {
 
     /// Closes the file.
     func close() {
-        file.close()
+        state.withLock { state in
+            state.file?.close()
+            state.file = nil
+        }
     }
 }

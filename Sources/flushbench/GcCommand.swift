@@ -45,11 +45,16 @@ struct GcCommand: AsyncParsableCommand {
     func validate() throws {
         guard (manifest == nil) != (workArea == nil) else { throw ValidationError("give exactly one of --manifest FILE and --work-area DIR") }
         guard store.hasPrefix("fs:") || store.hasPrefix("s3://") else { throw ValidationError("--store must be fs:PATH or s3://BUCKET[/PREFIX]") }
-        do { _ = try DurationText(parsing: grace) } catch { throw ValidationError("--grace '\(grace)': \(error)") }
+        do { _ = try graceDuration() } catch { throw ValidationError("--grace '\(grace)': \(error)") }
+    }
+
+    /// `--grace` as a duration (`0` needs no unit).
+    func graceDuration() throws -> Duration {
+        grace == "0" ? .zero : try DurationText(parsing: grace).duration
     }
 
     func run() async throws {
-        let graceDuration = try DurationText(parsing: grace).duration
+        let graceDuration = try graceDuration()
         let journalPath = workArea.map { $0 + "/" + WorkArea.journalName } ?? manifest!
         let journal: [RunJournal.Entry]
         do {
