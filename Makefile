@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test crash bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
 
 all: build
 
@@ -31,6 +31,13 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip '$(TIMED_SUITES)'
 	$(SWIFT) test --skip-build --filter '$(TIMED_SUITES)'
+
+## crash: 100 seeded kills of each shipped crash scenario (fs, s3), recovery and gc checked after each
+CRASH_TRIALS ?= 100
+crash: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) crash Scenarios/crash/crash-fs.json --trials $(CRASH_TRIALS) --out Results/runs
+	$(RELEASE_BIN) crash Scenarios/crash/crash-s3.json --trials $(CRASH_TRIALS) --out Results/runs
 
 SCENARIOS := $(filter-out Scenarios/scenario.schema.json,$(wildcard Scenarios/*.json))
 
