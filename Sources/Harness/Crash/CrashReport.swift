@@ -24,6 +24,8 @@ extension CrashTrials {
         public var temporaryRemoved = 0
         public var foreign = 0
         public var knownOrphans = 0
+        /// Temp files of the fs store (writes a death cut) that its open removed.
+        public var storeTemporaryRemoved = 0
         /// Flushes and objects in the journal, and objects verified on the remote (size, SHA-256).
         public var acknowledgedFlushes = 0
         public var journaledObjects = 0
@@ -69,7 +71,7 @@ public struct CrashReport: Sendable, Codable, Equatable {
         var line = "trial \(trial.index) seed \(trial.seed) die-at \(trial.dieAt) \(trial.outcome)"
             + (trial.death.map { " (\($0))" } ?? "")
             + String(format: " %.1fs: ", trial.childSeconds)
-            + "recovered \(trial.recovered), torn \(trial.torn), temp removed \(trial.temporaryRemoved), foreign \(trial.foreign); "
+            + "recovered \(trial.recovered), torn \(trial.torn), temp removed \(trial.temporaryRemoved) (store \(trial.storeTemporaryRemoved)), foreign \(trial.foreign); "
             + "acknowledged \(trial.acknowledgedFlushes) flush(es), \(trial.verifiedObjects)/\(trial.journaledObjects) object(s) verified; "
             + "gc deleted \(trial.gcDeleted), aborted \(trial.gcAborted): \(status)"
         for problem in trial.problems { line += "\n    \(problem)" }

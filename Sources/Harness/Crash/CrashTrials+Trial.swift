@@ -36,7 +36,13 @@ extension CrashTrials {
         }
         await checkRecovery(configuration, directory: directory, trial: &trial)
         do {
+            // The fs store's own recovery (at open) removes the temp files of writes a death cut.
+            let storeTemporary = directory + "/remote/tmp"
+            trial.storeTemporaryRemoved = (try? await BlockingIO.run { try LocalFiles.listDirectory(storeTemporary) })?.count ?? 0
             let store = try await remote.store(directory: directory)
+            if remote.kind == .fs, let left = try? await BlockingIO.run({ try LocalFiles.listDirectory(storeTemporary) }), !left.isEmpty {
+                trial.problems.append("the fs store's temp directory still holds \(left.count) file(s) after it was opened")
+            }
             let journal = (try? RunJournal.read(directory + "/" + WorkArea.journalName)) ?? []
             await checkJournal(journal, store: store, trial: &trial)
             let gc = await GarbageCollection.run(.init(store: store, prefix: prefix, manifest: journal, grace: .zero, writerIsDead: true,
