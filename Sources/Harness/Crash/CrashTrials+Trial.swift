@@ -12,9 +12,9 @@ extension CrashTrials {
         let outcome = await runChild(configuration, remote: remote, dieAt: dieAt, directory: directory)
         trial.childSeconds = outcome.seconds
         trial.exitStatus = outcome.status
-        trial.death = outcome.standardError.split(separator: "\n").last { $0.contains("crash trial: died at") }.map {
-            String($0.drop { $0 != "(" }.dropFirst().dropLast())
-        }
+        let lines = outcome.standardError.split(separator: "\n")
+        trial.death = lines.last { $0.contains("crash trial: died at") }.map { String($0.drop { $0 != "(" }.dropFirst().dropLast()) }
+            ?? lines.last { $0.contains("injected crash") }.map { "crash rule: " + $0.drop { $0 != "(" }.dropFirst().dropLast() }
         switch outcome.status {
         case 86: trial.outcome = "died"
         case 0, 1: trial.outcome = "completed" // the death point lay beyond this run's operations

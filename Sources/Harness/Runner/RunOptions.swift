@@ -24,7 +24,8 @@ public struct RunOptions: Sendable {
     /// leftovers found at the start, what the clean-up did.
     public var notice: (@Sendable (String) -> Void)?
     /// Counts the cache's store operations and ends the process (`_exit(86)`) at the chosen
-    /// one: a crash trial's death point (see ``CrashTrials``). `nil`: nothing counted.
+    /// one: a crash trial's death point (see ``CrashTrials``). With a death point, the scenario's
+    /// `crash` fault rules end the process too (exit 86). `nil`: nothing counted.
     public var crashPoint: CrashPoint?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
