@@ -65,8 +65,12 @@ struct CrashCommand: AsyncParsableCommand {
             printError("scenario \(scenario.name): a memory store dies with the child, so nothing can be checked after a crash; use an fs or s3 store")
             throw ExitCode(.invalidInput)
         }
-        let root = try workDir ?? LocalFiles.makeTemporaryDirectory(prefix: "flushbench-crash-")
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let workDir = workDir
+        let root = try await BlockingIO.run {
+            let root = try workDir ?? LocalFiles.makeTemporaryDirectory(prefix: "flushbench-crash-")
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            return root
+        }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let configuration = CrashTrials.Configuration(
             scenarioFile: file, scenario: scenario, trials: trials, seed: seed, dieAt: dieAt, workDirectory: root,
@@ -78,7 +82,7 @@ struct CrashCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(.setupFailed)
         }
-        if workDir == nil, report.consistent { _ = try? LocalFiles.removeTree(root) }
+        if workDir == nil, report.consistent { _ = try? await BlockingIO.run { try LocalFiles.removeTree(root) } }
         print("")
         print(report.summary)
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")

@@ -56,32 +56,11 @@ struct GcCommand: AsyncParsableCommand {
     func run() async throws {
         let graceDuration = try graceDuration()
         let journalPath = workArea.map { $0 + "/" + WorkArea.journalName } ?? manifest!
-        let journal: [RunJournal.Entry]
-        do {
-            journal = FileManager.default.fileExists(atPath: journalPath) || manifest != nil ? try RunJournal.read(journalPath) : []
-        } catch {
-            printError("cannot read the journal '\(journalPath)': \(error)")
-            throw ExitCode(.invalidInput)
-        }
-        var lock: DirectoryLock?
-        var prefix = GarbageCollection.prefix(of: journal)
-        var ledger: [KnownOrphan] = []
-        if let workArea {
-            do {
-                lock = try DirectoryLock.acquire(workArea + "/" + WorkArea.lockName)
-            } catch {
-                printError("'\(workArea)' is locked by a live process (\(error.message)): gc refuses to reconcile a run that may still be writing")
-                throw ExitCode(.setupFailed)
-            }
-            guard let marked = try? WorkArea.readMarker(workArea).remotePrefix else {
-                printError("'\(workArea)' has no work-area marker naming a remote prefix")
-                throw ExitCode(.invalidInput)
-            }
-            prefix = marked
-            ledger = OrphanLedger.read(directory: workArea + "/cache")
-        }
+        let (workArea, manifest) = (workArea, manifest)
+        let prepared = try await BlockingIO.run { try Self.prepare(journalPath: journalPath, workArea: workArea, manifest: manifest) }
+        let (journal, lock, ledger) = (prepared.journal, prepared.lock, prepared.ledger)
         defer { lock?.release() }
-        guard let prefix else {
+        guard let prefix = prepared.prefix else {
             printError("the journal '\(journalPath)' names no object (or objects of several runs), so the run's prefix is unknown; use --work-area DIR")
             throw ExitCode(.invalidInput)
         }
@@ -99,6 +78,33 @@ struct GcCommand: AsyncParsableCommand {
         let path = try await ResultWriter.writeFile(try encoder.encode(result), to: report ?? (journalPath as NSString).deletingLastPathComponent + "/gc.json")
         print("report: \(path)")
         if !result.isClean { throw ExitCode(.failed) }
+    }
+
+    /// Reads the journal and, with a work area, takes its lock and reads its marker's prefix and
+    /// the cache's orphan ledger; blocking (run it on the blocking-I/O pool).
+    static func prepare(journalPath: String, workArea: String?, manifest: String?) throws
+        -> (journal: [RunJournal.Entry], lock: DirectoryLock?, prefix: String?, ledger: [KnownOrphan]) {
+        let journal: [RunJournal.Entry]
+        do {
+            journal = FileManager.default.fileExists(atPath: journalPath) || manifest != nil ? try RunJournal.read(journalPath) : []
+        } catch {
+            printError("cannot read the journal '\(journalPath)': \(error)")
+            throw ExitCode(.invalidInput)
+        }
+        guard let workArea else { return (journal, nil, GarbageCollection.prefix(of: journal), []) }
+        let lock: DirectoryLock
+        do {
+            lock = try DirectoryLock.acquire(workArea + "/" + WorkArea.lockName)
+        } catch {
+            printError("'\(workArea)' is locked by a live process (\(error.message)): gc refuses to reconcile a run that may still be writing")
+            throw ExitCode(.setupFailed)
+        }
+        guard let marked = try? WorkArea.readMarker(workArea).remotePrefix else {
+            lock.release()
+            printError("'\(workArea)' has no work-area marker naming a remote prefix")
+            throw ExitCode(.invalidInput)
+        }
+        return (journal, lock, marked, OrphanLedger.read(directory: workArea + "/cache"))
     }
 
     /// The store `--store` names, and how it knows an object's age.

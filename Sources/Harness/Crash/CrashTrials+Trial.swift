@@ -23,7 +23,7 @@ extension CrashTrials {
             trial.problems.append("the child ended with status \(outcome.status), not 86 (died at the point) or 0/1 (completed): \(outcome.standardError.suffix(600))")
             return trial
         }
-        guard let marker = try? WorkArea.readMarker(directory), let prefix = marker.remotePrefix else {
+        guard let marker = try? await BlockingIO.run({ try WorkArea.readMarker(directory) }), let prefix = marker.remotePrefix else {
             trial.problems.append("the work area '\(directory)' has no marker naming its remote prefix")
             return trial
         }
@@ -43,7 +43,7 @@ extension CrashTrials {
             if remote.kind == .fs, let left = try? await BlockingIO.run({ try LocalFiles.listDirectory(storeTemporary) }), !left.isEmpty {
                 trial.problems.append("the fs store's temp directory still holds \(left.count) file(s) after it was opened")
             }
-            let journal = (try? RunJournal.read(directory + "/" + WorkArea.journalName)) ?? []
+            let journal = (try? await BlockingIO.run { try RunJournal.read(directory + "/" + WorkArea.journalName) }) ?? []
             await checkJournal(journal, store: store, trial: &trial)
             let gc = await GarbageCollection.run(.init(store: store, prefix: prefix, manifest: journal, grace: .zero, writerIsDead: true,
                                                        age: remote.age(store)), dryRun: false)

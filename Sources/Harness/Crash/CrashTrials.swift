@@ -98,7 +98,7 @@ public enum CrashTrials {
             throw CrashTrialError(operation: "calibrate", path: directory,
                                   message: "the undisturbed run of '\(configuration.scenario.name)' ended with status \(outcome.status): \(outcome.standardError.suffix(2000))")
         }
-        if let prefix = try? WorkArea.readMarker(directory).remotePrefix, let store = try? await remote.store(directory: directory) {
+        if let prefix = try? await BlockingIO.run({ try WorkArea.readMarker(directory).remotePrefix }), let store = try? await remote.store(directory: directory) {
             _ = await GarbageCollection.run(.init(store: store, prefix: prefix, manifest: [], grace: .zero, writerIsDead: true), dryRun: false)
         }
         _ = try? await BlockingIO.run { try LocalFiles.removeTree(directory) }

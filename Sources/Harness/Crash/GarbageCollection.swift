@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 public import ObjectStore
 
 /// Reconciles a run's remote prefix with its journal (`flushbench gc`): every object below the
@@ -86,13 +87,17 @@ public enum GarbageCollection {
     public static func run(_ target: Target, dryRun: Bool) async -> Report {
         let known = Set(target.manifest.map(\.key))
         var report = Report(prefix: target.prefix, dryRun: dryRun, journalEntries: known.count, listed: 0, kept: 0)
-        func isOld(_ key: String) -> Bool {
-            if target.grace <= .zero { return true }
-            if let age = target.age(key) { return age >= target.grace }
-            return target.writerIsDead
-        }
         do {
             let objects = try await target.store.list(prefix: target.prefix)
+            // Ages may come from the file system: read them off the cooperative pool, at once.
+            let age = target.age
+            let keys = objects.map(\.key)
+            let ages = (try? await BlockingIO.run { Dictionary(keys.map { ($0, age($0)) }, uniquingKeysWith: { first, _ in first }) }) ?? [:]
+            func isOld(_ key: String) -> Bool {
+                if target.grace <= .zero { return true }
+                if let age = ages[key] ?? nil { return age >= target.grace }
+                return target.writerIsDead
+            }
             report.listed = objects.count
             let present = Set(objects.map(\.key))
             report.missing = known.subtracting(present).sorted()
@@ -116,8 +121,13 @@ public enum GarbageCollection {
             report.failures.append("list '\(target.prefix)': \(error)")
         }
         do {
-            for upload in try await target.store.incompleteUploads(prefix: target.prefix) where isOld(upload.key) {
+            // An upload's start time is not listed here: taken when the grace is zero or its writer is gone.
+            for upload in try await target.store.incompleteUploads(prefix: target.prefix) {
                 let name = "\(upload.key) (upload id \(upload.uploadID))"
+                guard target.grace <= .zero || target.writerIsDead else {
+                    report.tooYoung.append(name)
+                    continue
+                }
                 if dryRun {
                     report.abortedUploads.append(name)
                     continue
