@@ -38,6 +38,7 @@ extension CrashTrials {
         /// The work area, kept when the trial is inconsistent.
         public var keptWorkArea: String?
 
+        /// Whether every check held.
         public var consistent: Bool { problems.isEmpty }
 
         init(index: Int, seed: UInt64, dieAt: Int) {
@@ -50,14 +51,17 @@ extension CrashTrials {
 
 /// The result of a crash-trial run (`crash-<scenario>-*.json`).
 public struct CrashReport: Sendable, Codable, Equatable {
+    /// The scenario's name.
     public var scenario: String
     /// `fs` or `s3`.
     public var store: String
     /// `kill`.
     public var mode: String
+    /// The run seed (`--seed`).
     public var seed: UInt64
     /// Store operations of one undisturbed run (death points are drawn below it).
     public var calibratedOperations: Int
+    /// Every trial, in order.
     public var trials: [CrashTrials.Trial]
     /// Wall-clock seconds of the whole run, calibration included.
     public var seconds: Double

@@ -36,6 +36,7 @@ public enum CrashTrials {
         /// Told of each trial as it ends.
         public var progress: (@Sendable (Trial) -> Void)?
 
+        /// A configuration; see the properties.
         public init(scenarioFile: String, scenario: Scenario, trials: Int, seed: UInt64, dieAt: Int? = nil, workDirectory: String,
                     executable: String, progress: (@Sendable (Trial) -> Void)? = nil) {
             self.scenarioFile = scenarioFile

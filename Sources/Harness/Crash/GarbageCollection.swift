@@ -26,6 +26,7 @@ public enum GarbageCollection {
         /// The age of an object, where the store knows it.
         public var age: @Sendable (String) -> Duration?
 
+        /// A target; `age` defaults to "unknown" (see ``Target/writerIsDead``).
         public init(store: any ObjectStore, prefix: String, manifest: [RunJournal.Entry], grace: Duration, writerIsDead: Bool,
                     age: @escaping @Sendable (String) -> Duration? = { _ in nil }) {
             self.store = store
