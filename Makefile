@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
 
 all: build
 
@@ -37,6 +37,13 @@ SIM_ARGS ?= --seeds 1..2000 --ops 500
 simulate: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) simulate $(SIM_ARGS) --out Results/runs
+
+## crash: 100 seeded kills of each shipped crash scenario (fs, s3), recovery and gc checked after each
+CRASH_TRIALS ?= 100
+crash: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) crash Scenarios/crash/crash-fs.json --trials $(CRASH_TRIALS) --out Results/runs
+	$(RELEASE_BIN) crash Scenarios/crash/crash-s3.json --trials $(CRASH_TRIALS) --out Results/runs
 
 SCENARIOS := $(filter-out Scenarios/scenario.schema.json,$(wildcard Scenarios/*.json))
 

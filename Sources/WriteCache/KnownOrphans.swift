@@ -38,9 +38,39 @@ public struct KnownOrphan: Sendable, Hashable, Codable {
 /// and aborting them by id leaves the object alone.
 public final class KnownOrphans: Sendable {
     private let entries = Mutex<[KnownOrphan]>([])
+    /// Where changes are persisted (``recordDurably(_:)`` and friends), if anywhere.
+    let ledger: OrphanLedger?
 
     /// Creates an empty ledger.
-    public init() {}
+    public init() {
+        ledger = nil
+    }
+
+    /// Creates a ledger holding what `ledger` recovered, persisting changes made through the
+    /// `…Durably` methods to it.
+    init(ledger: OrphanLedger) {
+        self.ledger = ledger
+        entries.withLock { $0 = ledger.recovered }
+    }
+
+    /// ``record(_:)``, then appends it to the persisted ledger (fsync'd).
+    func recordDurably(_ orphan: KnownOrphan) async {
+        record(orphan)
+        _ = await ledger?.append(OrphanLedger.Event(action: "record", orphan: orphan))
+    }
+
+    /// ``resolve(key:uploadId:)``, then persists it.
+    func resolveDurably(key: String, uploadId: String) async {
+        resolve(key: key, uploadId: uploadId)
+        _ = await ledger?.append(OrphanLedger.Event(action: "resolve", orphan: KnownOrphan(key: key, reason: "", code: "", uploadId: uploadId)))
+    }
+
+    /// ``acknowledge(key:)``, then persists it when it resolved something.
+    func acknowledgeDurably(key: String) async {
+        guard namesObject(key) else { return }
+        acknowledge(key: key)
+        _ = await ledger?.append(OrphanLedger.Event(action: "acknowledge", orphan: KnownOrphan(key: key, reason: "", code: "")))
+    }
 
     /// Records an orphan; an incomplete upload already recorded (same key and upload id) is
     /// recorded once, with the latest reason.

@@ -140,10 +140,10 @@ extension WriteCache {
             open += listed.filter { upload in !open.contains { $0.uploadID == upload.uploadID } }
         }
         for upload in open {
-            orphans.record(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue, uploadId: upload.uploadID))
+            await orphans.recordDurably(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue, uploadId: upload.uploadID))
         }
         if open.isEmpty, !isAcknowledged(remote) {
-            orphans.record(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue))
+            await orphans.recordDurably(KnownOrphan(key: remote, reason: reason, code: failure.code.rawValue))
         }
     }
 
@@ -226,9 +226,9 @@ extension WriteCache {
             for upload in incomplete {
                 do {
                     try await store.abortIncompleteUpload(upload)
-                    orphans.resolve(key: remote, uploadId: upload.uploadID)
+                    await orphans.resolveDurably(key: remote, uploadId: upload.uploadID)
                 } catch {
-                    orphans.record(KnownOrphan(key: remote, reason: "aborting incomplete upload \(upload.uploadID) failed: \(error.message)",
+                    await orphans.recordDurably(KnownOrphan(key: remote, reason: "aborting incomplete upload \(upload.uploadID) failed: \(error.message)",
                                                code: error.code.rawValue, uploadId: upload.uploadID))
                 }
             }
@@ -246,7 +246,7 @@ extension WriteCache {
             if let size { metrics.addBytes { $0.deletedRemotely += size } }
         } catch {
             logger.warning("could not delete a remote object after a failed upload", metadata: ["key": "\(remote)", "error": "\(error)"])
-            orphans.record(KnownOrphan(key: remote, reason: "deleting it after a failed flush failed: \(error.message)",
+            await orphans.recordDurably(KnownOrphan(key: remote, reason: "deleting it after a failed flush failed: \(error.message)",
                                        code: error.storeError?.code.rawValue ?? error.code.rawValue))
         }
     }

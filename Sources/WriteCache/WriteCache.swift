@@ -26,8 +26,9 @@ public final class WriteCache: Sendable {
     public let configuration: WriteCacheConfiguration
     /// Counters and latencies.
     public let metrics = CacheMetrics()
-    /// Remote leftovers whose clean-up failed.
-    public let orphans = KnownOrphans()
+    /// Remote leftovers whose clean-up failed, persisted in the cache directory's ledger
+    /// (``OrphanLedger``) and preloaded from it.
+    public let orphans: KnownOrphans
     let timeSource: any TimeSource
     let downloads = Mutex<[FileKey: SharedDownload]>([:])
     /// Remote keys of acknowledged objects (see ``isAcknowledged(_:)``).
@@ -51,6 +52,7 @@ public final class WriteCache: Sendable {
         logger: Logger = Logger(label: "flushbench.writecache")
     ) {
         self.fileCache = fileCache
+        self.orphans = KnownOrphans(ledger: fileCache.orphanLedger)
         self.store = store
         self.configuration = configuration
         self.timeSource = timeSource
@@ -74,9 +76,9 @@ public final class WriteCache: Sendable {
     }
 
     /// Records `remote` as acknowledged and resolves the object orphans recorded under it.
-    func markAcknowledged(_ remote: String) {
+    func markAcknowledged(_ remote: String) async {
         acknowledgedKeys.withLock { _ = $0.insert(remote) }
-        orphans.acknowledge(key: remote)
+        await orphans.acknowledgeDurably(key: remote)
     }
 
     // MARK: - Flush
@@ -170,7 +172,7 @@ public final class WriteCache: Sendable {
             }
         }
         // The flush is acknowledged only now, with both files: until here a failure deletes them.
-        for file in uploaded { markAcknowledged(file.remoteKey) }
+        for file in uploaded { await markAcknowledged(file.remoteKey) }
         remoteWrites.unlock(remotes)
         for (key, _) in committed { await fileCache.unpin(key) }
         return FlushOutcome(files: uploaded, summary: summary)
@@ -248,7 +250,7 @@ public final class WriteCache: Sendable {
         }
         do {
             let file = try await uploadPinned(key, size: size)
-            markAcknowledged(remote)
+            await markAcknowledged(remote)
             await fileCache.unpin(key)
             return file
         } catch {

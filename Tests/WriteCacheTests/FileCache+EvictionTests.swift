@@ -160,10 +160,12 @@ struct FileCacheEvictionTests {
         try LocalFiles.createDirectories(cacheDir + "/tmp")
         // Sparse files: their sizes are past 4 GiB, their blocks are a few bytes.
         let big = key(1), bigger = key(2)
-        let tail: [UInt8] = [0xAB, 0xCD, 0xEF]
+        // Whole as recovery checks them: `PAR1` first, a footer length of 0 and `PAR1` last.
+        let tail: [UInt8] = [0, 0, 0, 0] + Array("PAR1".utf8)
         for (k, size) in [(big, UInt64(5) << 30), (bigger, UInt64(6) << 30)] {
             let file = try LocalFile.create(cacheDir + "/" + k.fileName)
-            try file.write(tail, at: size - 3)
+            try file.write(Array("PAR1".utf8), at: 0)
+            try file.write(tail, at: size - 8)
             file.close()
         }
         let cache = try await openCache(dir, capacity: 12 << 30)
@@ -172,7 +174,7 @@ struct FileCacheEvictionTests {
         #expect(cache.recovery.recoveredBytes == 11 << 30)
         let writeCache = WriteCache(fileCache: cache, store: ScriptedStore(), timeSource: ManualTimeSource())
         let end = UInt64(6) << 30
-        #expect(try await writeCache.read(bigger, range: (end - 3)..<(end + 10)) == tail, "read at an offset past 4 GiB")
+        #expect(try await writeCache.read(bigger, range: (end - 8)..<(end + 10)) == tail, "read at an offset past 4 GiB")
         cache.close()
         // 11 GiB of files do not fit 10 GiB: the older file goes, and the sum stays exact.
         let smaller = try await openCache(dir, capacity: 10 << 30)

@@ -33,8 +33,8 @@ struct FileCacheRecoveryTests {
         let cacheDir = dir.path + "/cache"
         try LocalFiles.createDirectories(cacheDir + "/tmp")
         let good1 = key(7, .parquet), good2 = key(7, .puffin)
-        try Data(pattern(1234)).write(to: URL(fileURLWithPath: cacheDir + "/" + good1.fileName))
-        try Data(pattern(56)).write(to: URL(fileURLWithPath: cacheDir + "/" + good2.fileName))
+        try Data(wholeFile(.parquet, size: 1234)).write(to: URL(fileURLWithPath: cacheDir + "/" + good1.fileName))
+        try Data(wholeFile(.puffin, size: 56)).write(to: URL(fileURLWithPath: cacheDir + "/" + good2.fileName))
         let foreign = try plantForeignEntries(cacheDir)
         // A leftover temp file of a crashed writer.
         try Data(pattern(99)).write(to: URL(fileURLWithPath: cacheDir + "/tmp/" + good1.fileName + ".abc.tmp"))
@@ -76,7 +76,7 @@ struct FileCacheRecoveryTests {
         let first = try await openCache(dir)
         for index in 0..<5 {
             let writer = try await first.makeWriter(for: key(UInt64(index)))
-            try await writer.write(pattern(1000))
+            try await writer.write(wholeFile(.parquet, size: 1000))
             try await writer.commit()
         }
         first.close()

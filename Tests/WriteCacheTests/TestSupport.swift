@@ -94,3 +94,11 @@ final class FirstOutcome<T: Sendable>: Sendable {
         continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }
+
+/// `size` bytes that recovery takes for a whole file of `type`: the magic first and last, and a
+/// footer length (0) that fits (`PAR1…len PAR1`, or `PFA1…PFA1 len flags PFA1`).
+func wholeFile(_ type: FileType, size: Int) -> [UInt8] {
+    let magic = Array((type == .parquet ? "PAR1" : "PFA1").utf8)
+    let trailer: [UInt8] = type == .parquet ? [0, 0, 0, 0] + magic : magic + [0, 0, 0, 0, 0, 0, 0, 0] + magic
+    return magic + pattern(size - magic.count - trailer.count) + trailer
+}

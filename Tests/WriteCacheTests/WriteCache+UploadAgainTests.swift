@@ -36,7 +36,7 @@ struct WriteCacheUploadAgainTests {
         defer { dir.remove() }
         let store = ScriptedStore()
         let first = try await makeWriteCache(dir, store: store)
-        let data = pattern(40_000)
+        let data = wholeFile(.parquet, size: 40_000) // recovery indexes whole files only
         let file = try await first.writeAndUpload(Flush(region: 1, producer: BytesProducer(data: data))).files[0]
         first.fileCache.close()
         // A new process: it knows nothing of what the first acknowledged.

@@ -28,7 +28,7 @@ struct RunChecks {
         let temporary = cache.fileCache.temporaryDirectory
         let listing = try? await BlockingIO.run { () -> (temporary: [String], files: [String: UInt64]) in
             var files: [String: UInt64] = [:]
-            for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
+            for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
                 files[name] = try LocalFiles.status(directory + "/" + name)?.size ?? 0
             }
             return (try LocalFiles.listDirectory(temporary), files)

@@ -23,6 +23,10 @@ public struct RunOptions: Sendable {
     /// Told what a person should know beyond the result: stale work areas and other runs'
     /// leftovers found at the start, what the clean-up did.
     public var notice: (@Sendable (String) -> Void)?
+    /// Counts the cache's store operations and ends the process (`_exit(86)`) at the chosen
+    /// one: a crash trial's death point (see ``CrashTrials``). With a death point, the scenario's
+    /// `crash` fault rules end the process too (exit 86). `nil`: nothing counted.
+    public var crashPoint: CrashPoint?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
                 beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,

@@ -25,8 +25,12 @@ public enum ScenarioRunner {
         }
         let clock = SystemTimeSource()
         let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
-        let faulty = FaultyStore(wrapping: store, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
-                                 crashHandler: { _ in })
+        let counted: any ObjectStore = options.crashPoint.map { CrashPointStore(wrapping: store, point: $0) } ?? store
+        // A crash trial's child (a death point set) dies at `crash` rules too; elsewhere they only record.
+        var crashHandler: FaultyStore.CrashHandler = { _ in }
+        if options.crashPoint?.dieAt != nil { crashHandler = FaultyStore.exitProcess }
+        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
+                                 crashHandler: crashHandler)
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache

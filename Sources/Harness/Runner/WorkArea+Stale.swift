@@ -14,7 +14,7 @@ enum WorkAreaContents {
         if LocalFiles.isDirectory(cache) {
             for name in try LocalFiles.listDirectory(cache) {
                 let path = cache + "/" + name
-                if name == "LOCK" { continue }
+                if name == "LOCK" || name == OrphanLedger.fileName { continue }
                 if name == "tmp", LocalFiles.isDirectory(path) {
                     if let stray = try LocalFiles.listDirectory(path).first(where: { !$0.hasSuffix(".tmp") }) { return path + "/" + stray }
                     continue

@@ -169,8 +169,10 @@ public final class WorkArea: Sendable {
         }
     }
 
-    /// The marker in `directory`.
-    static func readMarker(_ directory: String) throws -> WorkAreaMarker {
+    /// The marker in `directory` (JSON ``WorkAreaMarker``).
+    ///
+    /// - Errors: when it cannot be read or decoded.
+    public static func readMarker(_ directory: String) throws -> WorkAreaMarker {
         let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + markerName))
         return try JSONDecoder().decode(WorkAreaMarker.self, from: data)
     }

@@ -25,7 +25,7 @@ extension FileCache {
             }
         }
         var files: [RecoveredFile] = []
-        for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
+        for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
             let path = directory + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0 else { continue } // gone since the listing
@@ -41,7 +41,18 @@ extension FileCache {
                 }
                 continue
             }
+            // A file under the cache's name was committed whole (temp, fsync, rename); one that is
+            // not was torn by a commit that skipped that discipline: never index it.
+            let torn = tornReason(of: file, type: key.type, size: UInt64(info.st_size))
             file.close()
+            if let torn {
+                if (try? LocalFiles.remove(path)) != nil {
+                    report.noteTorn(name, reason: torn)
+                } else {
+                    foreign.append(name)
+                }
+                continue
+            }
             files.append((key, UInt64(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)))
         }
         for name in foreign.sorted() { report.noteForeign(name) }

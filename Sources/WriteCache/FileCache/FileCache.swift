@@ -35,6 +35,8 @@ public final class FileCache: Sendable {
     /// The directory of writes in progress.
     public let temporaryDirectory: String
     let state: Mutex<State>
+    /// The persisted ledger of remote leftovers (`orphans.jsonl`), read at open.
+    public let orphanLedger: OrphanLedger
     private let lock: DirectoryLock
     let logger = Logger(label: "flushbench.filecache")
 
@@ -42,7 +44,8 @@ public final class FileCache: Sendable {
     /// from the files there.
     ///
     /// Recovery indexes the files named as this cache names them, removes (and counts) such files
-    /// that cannot be read, empties the temp directory of files, and evicts down to the capacity.
+    /// that cannot be read or are torn (see ``tornReason(of:type:size:)``), replays the orphan ledger
+    /// (``OrphanLedger``), empties the temp directory of files, and evicts down to the capacity.
     /// Anything else (other names, directories, links) is not the cache's: it is counted and
     /// named in ``recovery`` and left alone, so a cache pointed at the wrong directory deletes
     /// nothing of value.
@@ -51,7 +54,7 @@ public final class FileCache: Sendable {
     public static func open(_ configuration: FileCacheConfiguration) async throws(WriteCacheError) -> FileCache {
         let directory = configuration.directory
         let temporary = directory + "/tmp"
-        let outcome: Result<(DirectoryLock, RecoveryReport, [RecoveredFile]), LocalFileError>
+        let outcome: Result<(DirectoryLock, RecoveryReport, [RecoveredFile], OrphanLedger), LocalFileError>
         do {
             outcome = try await BlockingIO.run {
                 Result { () throws(LocalFileError) in
@@ -59,7 +62,7 @@ public final class FileCache: Sendable {
                     let lock = try DirectoryLock.acquire(directory + "/LOCK")
                     do throws(LocalFileError) {
                         let (report, files) = try recover(directory: directory, temporary: temporary)
-                        return (lock, report, files)
+                        return (lock, report, files, try OrphanLedger.openBlocking(directory: directory, temporary: temporary))
                     } catch {
                         lock.release()
                         throw error
@@ -69,14 +72,15 @@ public final class FileCache: Sendable {
         } catch {
             throw WriteCacheError(code: .cancelled, message: "opening the cache at '\(directory)' was cancelled", cause: error)
         }
-        let (lock, recovered, files): (DirectoryLock, RecoveryReport, [RecoveredFile])
+        let (lock, recovered, files, ledger): (DirectoryLock, RecoveryReport, [RecoveredFile], OrphanLedger)
         switch outcome {
-        case .success(let value): (lock, recovered, files) = value
+        case .success(let value): (lock, recovered, files, ledger) = value
         case .failure(let error):
             throw WriteCacheError(code: error.code == .locked ? .locked : .io,
                                   message: "cannot open the cache at '\(directory)': \(error.message)", cause: error)
         }
         var report = recovered
+        report.knownOrphans = ledger.recovered.count
         var index = CacheIndex(capacity: configuration.capacity)
         let now = configuration.timeSource.now()
         // Oldest modification first, so the least recently written files are evicted first.
@@ -89,7 +93,7 @@ public final class FileCache: Sendable {
         report.evictedOverCapacity = victims.count
         report.recoveredFiles -= victims.count
         report.recoveredBytes -= victims.reduce(0) { $0 + $1.size }
-        let cache = FileCache(configuration: configuration, recovery: report, index: index, lock: lock)
+        let cache = FileCache(configuration: configuration, recovery: report, index: index, lock: lock, ledger: ledger)
         if report.foreignEntries > 0 {
             cache.logger.warning("the cache directory holds entries that are not the cache's; they were left alone",
                                  metadata: ["directory": "\(directory)", "count": "\(report.foreignEntries)",
@@ -99,8 +103,10 @@ public final class FileCache: Sendable {
         return cache
     }
 
-    private init(configuration: FileCacheConfiguration, recovery: RecoveryReport, index: CacheIndex, lock: DirectoryLock) {
+    private init(configuration: FileCacheConfiguration, recovery: RecoveryReport, index: CacheIndex, lock: DirectoryLock,
+                 ledger: OrphanLedger) {
         self.configuration = configuration
+        self.orphanLedger = ledger
         self.recovery = recovery
         self.temporaryDirectory = configuration.directory + "/tmp"
         self.state = Mutex(State(index: index, peakUsed: index.usedBytes))
@@ -113,11 +119,17 @@ public final class FileCache: Sendable {
             defer { state.closed = true }
             return !state.closed
         }
-        if wasOpen { lock.release() }
+        if wasOpen {
+            orphanLedger.close()
+            lock.release()
+        }
     }
 
     deinit {
-        if !state.withLock({ $0.closed }) { lock.release() }
+        if !state.withLock({ $0.closed }) {
+            orphanLedger.close()
+            lock.release()
+        }
     }
 
     /// The path of `key`'s file in the cache directory (whether or not it is cached).

@@ -44,6 +44,14 @@ public struct RecoveryReport: Sendable, Equatable, Codable {
     public var removedUnreadable: Int = 0
     /// Leftover temp files of an earlier process that were removed.
     public var removedTemporary: Int = 0
+    /// Files with the cache's names that were removed because they are not whole (a size or a
+    /// Parquet / Puffin footer that does not add up): a commit that was not atomic.
+    public var removedTorn: Int = 0
+    /// The first torn files' names and why each is torn.
+    public var tornNames: [String] = []
+    /// Orphans recorded in the cache's persisted ledger (`orphans.jsonl`) and still unresolved:
+    /// remote leftovers an earlier process could not clean.
+    public var knownOrphans: Int = 0
     /// Files evicted at once because the recovered files exceed the capacity.
     public var evictedOverCapacity: Int = 0
     /// Entries that are not the cache's (other names, directories, links, in the cache or its
@@ -55,7 +63,7 @@ public struct RecoveryReport: Sendable, Equatable, Codable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case recoveredFiles, recoveredBytes, removedUnreadable, removedTemporary, evictedOverCapacity, foreignEntries, foreignNames
+        case recoveredFiles, recoveredBytes, removedUnreadable, removedTemporary, removedTorn, tornNames, knownOrphans, evictedOverCapacity, foreignEntries, foreignNames
     }
 
     /// Decodes a report; fields missing from documents of older versions read as zero or empty.
@@ -65,9 +73,19 @@ public struct RecoveryReport: Sendable, Equatable, Codable {
         recoveredBytes = try container.decodeIfPresent(UInt64.self, forKey: .recoveredBytes) ?? 0
         removedUnreadable = try container.decodeIfPresent(Int.self, forKey: .removedUnreadable) ?? 0
         removedTemporary = try container.decodeIfPresent(Int.self, forKey: .removedTemporary) ?? 0
+        removedTorn = try container.decodeIfPresent(Int.self, forKey: .removedTorn) ?? 0
+        tornNames = try container.decodeIfPresent([String].self, forKey: .tornNames) ?? []
+        knownOrphans = try container.decodeIfPresent(Int.self, forKey: .knownOrphans) ?? 0
         evictedOverCapacity = try container.decodeIfPresent(Int.self, forKey: .evictedOverCapacity) ?? 0
         foreignEntries = try container.decodeIfPresent(Int.self, forKey: .foreignEntries) ?? 0
         foreignNames = try container.decodeIfPresent([String].self, forKey: .foreignNames) ?? []
+    }
+
+    /// Counts a torn file that was removed, naming it (with why) while fewer than
+    /// ``foreignNameLimit`` are named.
+    mutating func noteTorn(_ name: String, reason: String) {
+        removedTorn += 1
+        if tornNames.count < Self.foreignNameLimit { tornNames.append("\(name): \(reason)") }
     }
 
     /// Counts a foreign entry, naming it while fewer than ``foreignNameLimit`` are named.

@@ -1,0 +1,81 @@
+import Foundation
+import Harness
+import Testing
+
+@Suite("Crash trials and gc through the flushbench binary", .serialized)
+struct CrashTrialsBinaryTests {
+    @Test("ten seeded kills of the fs crash scenario each recover a consistent cache, keep every journaled flush and leave only the journal's objects after gc")
+    func fsTrialsAreConsistent() throws {
+        // Seed 2 puts death points where a cache file is being written: a commit that is not
+        // atomic (a planted write straight under the final name) fails several of these trials.
+        let out = try LocalTemporary.directory()
+        let outcome = try Binary.run(["crash", "Scenarios/crash/crash-fs.json", "--trials", "10", "--seed", "2", "--out", out])
+        #expect(outcome.status == 0, "\(outcome.output)\n\(outcome.errors)")
+        #expect(outcome.output.contains("10 of 10 trials consistent"), "\(outcome.output)")
+        let report = try #require((FileManager.default.contentsOfDirectory(atPath: out)).first { $0.hasPrefix("crash-crash-fs") })
+        let decoded = try JSONDecoder().decode(CrashReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/" + report)))
+        #expect(decoded.trials.count == 10)
+        #expect(decoded.trials.contains { $0.outcome == "died" })
+    }
+
+    @Test("three seeded kills of the s3 crash scenario on a SeaweedFS the trials start are consistent")
+    func s3TrialsAreConsistent() throws {
+        let outcome = try Binary.run(["crash", "Scenarios/crash/crash-s3.json", "--trials", "3", "--seed", "1", "--out", try LocalTemporary.directory()])
+        #expect(outcome.status == 0, "\(outcome.output)\n\(outcome.errors)")
+        #expect(outcome.output.contains("3 of 3 trials consistent"), "\(outcome.output)")
+    }
+
+    @Test("the same seed gives the same death points")
+    func seedsReplay() throws {
+        #expect(CrashTrials.trialSeed(7, index: 3) == CrashTrials.trialSeed(7, index: 3))
+        #expect(CrashTrials.trialSeed(7, index: 3) != CrashTrials.trialSeed(7, index: 4))
+    }
+
+    @Test("a mode other than kill, a memory store and zero trials are bad input (exit 2)")
+    func badInputExits2() throws {
+        let out = try LocalTemporary.directory()
+        let power = try Binary.run(["crash", "Scenarios/crash/crash-fs.json", "--trials", "1", "--mode", "power", "--out", out])
+        #expect(power.status == 2, "\(power.errors)")
+        #expect(power.errors.contains("kill"))
+        let memory = try Binary.run(["crash", "Scenarios/baseline-memory.json", "--trials", "1", "--out", out])
+        #expect(memory.status == 2, "\(memory.errors)")
+        let zero = try Binary.run(["crash", "Scenarios/crash/crash-fs.json", "--trials", "0", "--out", out])
+        #expect(zero.status == 2, "\(zero.errors)")
+    }
+
+    @Test("gc deletes the objects its journal does not name, keeps the journal's, and a dry run changes nothing")
+    func gcKeepsOnlyTheJournal() throws {
+        let root = try LocalTemporary.directory()
+        let prefix = "flushbench/s/20261130T221503Z-p4242-9f3a/"
+        let keep = prefix + "1/a.parquet", extra = prefix + "1/b.parquet"
+        for key in [keep, extra] {
+            let path = root + "/objects/" + key
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+        }
+        let journal = root + "/journal.jsonl"
+        let line = #"{"bytes":1,"flush":0,"key":"\#(keep)","runID":"20261130T221503Z-p4242-9f3a","schemaVersion":1,"sha256":"2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"}"#
+        try (line + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
+        let dry = try Binary.run(["gc", "--store", "fs:" + root, "--manifest", journal, "--grace", "0", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.output)\(dry.errors)")
+        #expect(dry.output.contains("would delete " + extra))
+        #expect(FileManager.default.fileExists(atPath: root + "/objects/" + extra))
+        let young = try Binary.run(["gc", "--store", "fs:" + root, "--manifest", journal, "--grace", "1h"])
+        #expect(young.status == 1, "an unknown object younger than the grace period is kept and named: \(young.output)")
+        #expect(FileManager.default.fileExists(atPath: root + "/objects/" + extra))
+        let run = try Binary.run(["gc", "--store", "fs:" + root, "--manifest", journal, "--grace", "0"])
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/objects/" + extra))
+        #expect(FileManager.default.fileExists(atPath: root + "/objects/" + keep))
+    }
+
+    @Test("gc refuses a work area whose lock a live process holds (exit 5)")
+    func gcRefusesLockedWorkArea() async throws {
+        let directory = try LocalTemporary.directory() + "/area"
+        let area = try await WorkArea.open(directory: directory, marker: WorkAreaMarker(runID: RunID.make(), scenario: "s"))
+        let outcome = try Binary.run(["gc", "--store", "fs:" + directory + "/remote", "--work-area", directory, "--grace", "0"])
+        await area.close()
+        #expect(outcome.status == 5, "\(outcome.output)\(outcome.errors)")
+        #expect(outcome.errors.contains("locked"))
+    }
+}
