@@ -145,7 +145,7 @@ extension SimulationRun {
                 Result { () throws(LocalFileError) in
                     let temporary = try LocalFiles.listDirectory(directory + "/tmp")
                     var files: [String: UInt64] = [:]
-                    for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" {
+                    for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
                         files[name] = try LocalFiles.status(directory + "/" + name)?.size ?? 0
                     }
                     return (temporary, files)
