@@ -1,4 +1,5 @@
 import ObjectStore
+import Platform
 
 /// Scenario JSON for fault rules: the field names of DESIGN.md, unknown keys rejected.
 ///
@@ -35,6 +36,10 @@ extension FaultRule: Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
+        if (try? c.decodeIfPresent(String.self, forKey: Key("layer"))) == Layer.local.rawValue {
+            try self.init(local: c)
+            return
+        }
         let kindName = try c.required(String.self, "kind", expected: "a fault kind")
         guard let kind = FaultKind(rawValue: kindName) else {
             throw c.error("kind", "unknown fault kind \(shown(kindName)) (known: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -80,17 +85,17 @@ extension FaultRule: Codable {
     /// The layer of a rule: `store`, or `network` (left to a proxy). DESIGN.md's `cluster` and
     /// `local` layers have no implementation, so a rule for them could never fire: an error.
     private static func decodeLayer(_ c: KeyedDecodingContainer<Key>) throws -> Layer {
-        guard let name = try c.optional(String.self, "layer", expected: "\"store\" or \"network\"") else { return .store }
+        guard let name = try c.optional(String.self, "layer", expected: "\"store\", \"network\" or \"local\"") else { return .store }
         if let layer = Layer(rawValue: name) { return layer }
-        if name == "cluster" || name == "local" {
+        if name == "cluster" {
             throw c.error("layer", "the \(name) fault layer is not available in this version, so this rule could never fire; "
                 + "use \"store\" (the default, in-process) or remove the rule")
         }
-        throw c.error("layer", "expected \"store\" or \"network\", found \(shown(name))")
+        throw c.error("layer", "expected \"store\", \"network\" or \"local\", found \(shown(name))")
     }
 
     /// `maxCount`: a whole number of at least 1 (0 would never fire).
-    private static func decodeMaxCount(_ c: KeyedDecodingContainer<Key>) throws -> Int? {
+    static func decodeMaxCount(_ c: KeyedDecodingContainer<Key>) throws -> Int? {
         let value = try c.wholeNumber("maxCount", expected: "a whole number of at least 1")
         if value == 0 { throw c.error("maxCount", "expected a whole number of at least 1 (the most hits per key; 0 would never fire), found 0") }
         return value
@@ -98,7 +103,7 @@ extension FaultRule: Codable {
 
     /// The `path` glob, at most as long as the longest key (a longer pattern matches nothing
     /// and costs time on every operation).
-    private static func decodeGlob(_ c: KeyedDecodingContainer<Key>) throws -> PathGlob? {
+    static func decodeGlob(_ c: KeyedDecodingContainer<Key>) throws -> PathGlob? {
         guard let pattern = try c.optional(String.self, "path", expected: "a glob such as \"*.parquet\"") else { return nil }
         guard pattern.utf8.count <= ObjectKey.maxLength else {
             throw c.error("path", "expected a glob of at most \(ObjectKey.maxLength) bytes (the longest key), found one of \(pattern.utf8.count) bytes")
@@ -189,7 +194,7 @@ extension FaultRule: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(operation.rawValue, forKey: Key("op"))
-        try c.encode(fault.kind.rawValue, forKey: Key("kind"))
+        try c.encode(localFault?.rawValue ?? fault.kind.rawValue, forKey: Key("kind"))
         if layer != .store { try c.encode(layer.rawValue, forKey: Key("layer")) }
         try c.encodeIfPresent(probability, forKey: Key("probability"))
         try c.encodeIfPresent(nth, forKey: Key("nth"))
@@ -197,6 +202,7 @@ extension FaultRule: Codable {
         try c.encodeIfPresent(window.map { [$0.start, $0.end] }, forKey: Key("window"))
         try c.encodeIfPresent(path?.pattern, forKey: Key("path"))
         try c.encodeIfPresent(maxCount, forKey: Key("maxCount"))
+        if localFault != nil { return }
         func put(_ duration: Duration?, _ key: String) throws {
             try c.encodeIfPresent(duration.map(DurationText.init), forKey: Key(key))
         }

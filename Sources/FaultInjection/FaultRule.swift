@@ -1,4 +1,5 @@
 public import ObjectStore
+public import Platform
 
 /// One entry of a scenario's `faults` array: which operations it selects and what it does to them.
 ///
@@ -21,6 +22,8 @@ public struct FaultRule: Sendable, Hashable {
     public enum OperationSelector: String, Sendable, Hashable, Codable, CaseIterable {
         case write, read, stat, delete, list
         case any = "*"
+        /// An `fsync` of a cache file or directory: an operation of the `local` layer only.
+        case fsync
 
         /// Whether `operation` is selected.
         public func matches(_ operation: ObjectStoreError.Operation) -> Bool {
@@ -34,6 +37,8 @@ public struct FaultRule: Sendable, Hashable {
         case store
         /// In an HTTP proxy in front of S3; ``FaultyStore`` leaves these rules alone.
         case network
+        /// At the cache's local disk, by a ``FaultyFileSystem`` (see ``FaultRule/localFault``).
+        case local
     }
 
     /// The operations selected (`op`).
@@ -54,6 +59,9 @@ public struct FaultRule: Sendable, Hashable {
     public var path: PathGlob?
     /// Most hits of this rule on one operation and key.
     public var maxCount: Int?
+    /// For a rule of the `local` layer, the disk error it injects (`enospc`, `eio`); its
+    /// ``fault`` is then an `io` error standing for it. `nil` for every other layer.
+    public var localFault: LocalFaultRule.Kind?
 
     /// Creates a rule; every selector defaults to "no restriction".
     public init(
@@ -96,10 +104,11 @@ public struct FaultRule: Sendable, Hashable {
         }
         if let every, every < 1 { throw fail("every", "expected a whole number of at least 1, found \(every)") }
         if let maxCount, maxCount < 0 { throw fail("maxCount", "expected a whole number of at least 0, found \(maxCount)") }
+        try validateLayer()
         if let window, !(window.start >= 0 && window.end > window.start) {
             throw fail("window", "expected [start, end] seconds with 0 <= start < end, found [\(window.start), \(window.end)]")
         }
-        if operation != .any, let op = ObjectStoreError.Operation(rawValue: operation.rawValue),
+        if layer != .local, operation != .any, let op = ObjectStoreError.Operation(rawValue: operation.rawValue),
            !fault.kind.operations.contains(op) {
             let allowed = fault.kind.operations.map(\.rawValue).joined(separator: ", ")
             throw fail("kind", "'\(fault.kind.rawValue)' cannot affect '\(op.rawValue)' (it applies to: \(allowed))")

@@ -23,9 +23,14 @@ public struct FaultRecord: Sendable, Hashable, Codable {
     public var delaySeconds: Double?
     /// What happened, in words (`"SlowDown"`, `"kept 1048576 of 8388608 bytes"`).
     public var detail: String
+    /// The layer that injected it: `local` for a disk error of the cache's file layer (its key
+    /// is then the file's path, its operation `write` for a write or an fsync, as the detail
+    /// says); `nil` for the store layer.
+    public var layer: String?
 
     public init(rule: Int, kind: FaultKind, operation: ObjectStoreError.Operation, key: String, offset: UInt64? = nil,
-                attempt: Int, bytesAffected: UInt64 = 0, delaySeconds: Double? = nil, detail: String) {
+                attempt: Int, bytesAffected: UInt64 = 0, delaySeconds: Double? = nil, detail: String, layer: String? = nil) {
+        self.layer = layer
         self.rule = rule
         self.kind = kind
         self.operation = operation

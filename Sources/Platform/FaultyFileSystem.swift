@@ -9,7 +9,7 @@ import Glibc
 /// random stream, so the order in which tasks reach the disk does not change which ones fail.
 /// A file is named by its stable name: a temp file's random suffix (`.1a2b3c4d.tmp`) is left
 /// out, so `nth: [1]` hits the first write of every cached file of a run, and again in a replay.
-public struct LocalFaultRule: Sendable, Hashable {
+public struct LocalFaultRule: Sendable {
     /// The operation a rule hits.
     public enum Operation: String, Sendable, Hashable, CaseIterable {
         /// A positional write of a file.
@@ -35,20 +35,26 @@ public struct LocalFaultRule: Sendable, Hashable {
     public var kind: Kind
     /// Only paths containing this substring; `nil` for any path.
     public var pathContains: String?
+    /// Only paths this accepts (a scenario's `path` glob); `nil` for any path.
+    public var pathMatches: (@Sendable (String) -> Bool)?
     /// Attempt numbers (1-based, per operation and file) hit; `nil` for every attempt.
     public var nth: [Int]?
+    /// Hits attempts `every`, `2 * every`, ... of an operation on a file.
+    public var every: Int?
     /// Chance that a selected operation is hit; `nil` means always.
     public var probability: Double?
     /// Most hits of this rule on one operation and file; `nil` for no bound.
     public var maxCount: Int?
 
     /// Creates a rule; every selector defaults to "no restriction".
-    public init(operation: Operation, kind: Kind, pathContains: String? = nil, nth: [Int]? = nil,
-                probability: Double? = nil, maxCount: Int? = nil) {
+    public init(operation: Operation, kind: Kind, pathContains: String? = nil, pathMatches: (@Sendable (String) -> Bool)? = nil,
+                nth: [Int]? = nil, every: Int? = nil, probability: Double? = nil, maxCount: Int? = nil) {
         self.operation = operation
         self.kind = kind
         self.pathContains = pathContains
+        self.pathMatches = pathMatches
         self.nth = nth
+        self.every = every
         self.probability = probability
         self.maxCount = maxCount
     }
@@ -117,7 +123,9 @@ public final class FaultyFileSystem: FileSystem {
             counts.attempts[attemptKey] = attempt
             for (index, rule) in rules.enumerated() where rule.operation == operation {
                 if let fragment = rule.pathContains, !path.contains(fragment) { continue }
+                if let matches = rule.pathMatches, !matches(path) { continue }
                 if let nth = rule.nth, !nth.contains(attempt) { continue }
+                if let every = rule.every, attempt % every != 0 { continue }
                 let hitKey = "\(index) \(attemptKey)"
                 if let maxCount = rule.maxCount, counts.hits[hitKey, default: 0] >= maxCount { continue }
                 if let probability = rule.probability {

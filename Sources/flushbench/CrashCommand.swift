@@ -7,20 +7,28 @@ import Platform
 import Glibc
 #endif
 
-/// How a crash trial ends the process.
+/// How a crash trial ends the process (``CrashTrials/Mode``, as a command-line value).
 enum CrashMode: String, ExpressibleByArgument, CaseIterable {
-    /// The process ends abruptly at a seeded store operation (as SIGKILL would end it).
+    /// The process ends abruptly at the death point (as SIGKILL would end it).
     case kill
+    /// The cache directory is rolled back to what was durable, then the process ends.
+    case power
+
+    var trialsMode: CrashTrials.Mode { self == .kill ? .kill : .power }
 }
 
 /// `flushbench crash`: crash trials of one scenario.
 struct CrashCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crash",
-        abstract: "Kill a scenario's run at seeded points; check recovery, the journal's objects and gc after each.",
+        abstract: "Kill a scenario's run (or cut its power) at seeded points; check recovery, the journal's objects and gc after each.",
         discussion: """
             Each trial runs the scenario in a child process that dies (exit 86, as abruptly as \
-            SIGKILL) at a seeded store operation; then this process reopens the cache on the same \
+            SIGKILL) at a seeded operation: a store call or a change of the cache's files (create, \
+            write, fsync, rename, unlink); a death on a write lets a seeded prefix of it reach the \
+            disk. In power mode the child first rolls the cache directory back to what was durable \
+            (un-fsync'd data cut, creations and renames without a directory fsync undone), as a power \
+            cut would. Then this process reopens the cache on the same \
             directory and checks it (no temp files, index == disk, every file whole, nothing torn), \
             checks every flush in the journal on the remote (size and SHA-256), runs gc and checks \
             that the remote holds exactly the journal's objects. Exit status: 0 when every trial is \
@@ -38,11 +46,20 @@ struct CrashCommand: AsyncParsableCommand {
     @Option(help: "The seed every trial's death point follows from (the same seed, the same death points).")
     var seed: UInt64 = 1
 
-    @Option(help: "How the process dies: kill (at a seeded store operation).")
+    @Option(help: "How the process dies: kill (exit at the death point) or power (roll the cache directory back to what was durable, then exit).")
     var mode: CrashMode = .kill
 
-    @Option(help: "Replay one death point: every trial dies at this store operation (counted from 1).")
+    @Option(help: "Replay one death point: every trial dies at this operation (store calls and file changes, counted from 1).")
     var dieAt: Int?
+
+    @Option(help: "Replay one trial: its seed (the cut of a dying write and the torn prefix of a power cut follow from it).")
+    var trialSeed: UInt64?
+
+    @Option(help: "Replay the cut of a dying write: the bytes of it that reach the disk.")
+    var cut: Int?
+
+    @Option(help: "Count --die-at among operations of this kind only: create, file write, fsync, fsync dir, rename, unlink (the cache's files); create writer, write, close, read, stat, delete, list (the store).")
+    var dieOn: String?
 
     @Option(help: "Directory for the report (crash-<scenario>-<time>.json).")
     var out = "Results/runs"
@@ -50,9 +67,21 @@ struct CrashCommand: AsyncParsableCommand {
     @Option(help: "Directory for the trials' work areas (DIR/trial-NNN; an inconsistent trial's is kept); a temporary one when absent.")
     var workDir: String?
 
+    /// The operation kinds a death point can name.
+    static let operationKinds = ["create", "file write", "fsync", "fsync dir", "rename", "unlink",
+                                 "create writer", "write", "close", "read", "stat", "delete", "list", "list uploads", "abort upload"]
+
     func validate() throws {
         guard trials > 0 else { throw ValidationError("--trials must be at least 1") }
-        if let dieAt, dieAt < 1 { throw ValidationError("--die-at counts store operations from 1") }
+        if let dieAt, dieAt < 1 { throw ValidationError("--die-at counts operations from 1") }
+        if let cut, cut < 0 { throw ValidationError("--cut is a byte count (0 or more)") }
+        if cut != nil, dieAt == nil { throw ValidationError("--cut replays a death on a write: give --die-at too") }
+        if let dieOn {
+            guard dieAt != nil else { throw ValidationError("--die-on counts --die-at among one kind of operation: give --die-at too") }
+            guard Self.operationKinds.contains(dieOn) else {
+                throw ValidationError("--die-on: unknown operation '\(dieOn)' (known: \(Self.operationKinds.joined(separator: ", ")))")
+            }
+        }
     }
 
     func run() async throws {
@@ -72,9 +101,13 @@ struct CrashCommand: AsyncParsableCommand {
             return root
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let configuration = CrashTrials.Configuration(
+        var configuration = CrashTrials.Configuration(
             scenarioFile: file, scenario: scenario, trials: trials, seed: seed, dieAt: dieAt, workDirectory: root,
             executable: executable, progress: { print(CrashReport.line($0)) })
+        configuration.mode = mode.trialsMode
+        configuration.trialSeed = trialSeed
+        configuration.cut = cut
+        configuration.dieOn = dieOn
         let report: CrashReport
         do {
             report = try await CrashTrials.run(configuration)
@@ -88,7 +121,7 @@ struct CrashCommand: AsyncParsableCommand {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let path = try await ResultWriter.writeFile(try encoder.encode(report), to: out + "/crash-\(scenario.name)-\(stamp).json")
+        let path = try await ResultWriter.writeFile(try encoder.encode(report), to: out + "/crash-\(scenario.name)-\(mode.rawValue)-\(stamp).json")
         print("report: \(path)")
         if !report.consistent { throw ExitCode(.failed) }
     }
@@ -107,8 +140,20 @@ struct CrashTrialCommand: AsyncParsableCommand {
     @Option(help: "The trial's work area.")
     var workDir: String
 
-    @Option(help: "The store operation to die at.")
+    @Option(help: "The operation to die at.")
     var dieAt: Int?
+
+    @Option(help: "kill or power.")
+    var mode: CrashMode = .kill
+
+    @Option(help: "The trial's seed: the cut of a dying write and the torn prefix of a power cut.")
+    var trialSeed: UInt64?
+
+    @Option(help: "Bytes of a dying write that reach the disk (else drawn from the trial seed).")
+    var cut: Int?
+
+    @Option(help: "Count --die-at among operations of this kind only.")
+    var dieOn: String?
 
     @Option(help: "The parent's process id: this process ends when its parent is gone.")
     var parent: Int32
@@ -117,9 +162,15 @@ struct CrashTrialCommand: AsyncParsableCommand {
         ParentWatchdog.start(parent: parent)
         let scenarios = try loadScenarios([file])
         guard scenarios.count == 1, let scenario = scenarios.first else { throw ExitCode(.invalidInput) }
-        let point = CrashPoint(dieAt: dieAt)
+        let point = CrashPoint(dieAt: dieAt, dieOn: dieOn, cut: cut, cutSeed: trialSeed)
         var options = RunOptions(workDirectory: workDir, keepRemote: true)
         options.crashPoint = point
+        if mode == .power {
+            let disk = PowerLossFileSystem()
+            let tornSeed = trialSeed.map { SplitMix64.mix($0 ^ 0x7072_6F77) }
+            point.setBeforeDeath { disk.rollBack(tornSeed: tornSeed) }
+            options.fileSystem = disk
+        }
         let result: RunResult
         do {
             result = try await ScenarioRunner.run(scenario, options: options)

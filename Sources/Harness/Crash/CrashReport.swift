@@ -37,6 +37,12 @@ extension CrashTrials {
         public var problems: [String] = []
         /// The work area, kept when the trial is inconsistent.
         public var keptWorkArea: String?
+        /// `kill` or `power`.
+        public var mode: String?
+        /// Bytes of the dying file write that reached the disk, when the death fell on one.
+        public var cut: Int?
+        /// The command that replays this trial's death point.
+        public var replay: String?
 
         /// Whether every check held.
         public var consistent: Bool { problems.isEmpty }
@@ -80,6 +86,7 @@ public struct CrashReport: Sendable, Codable, Equatable {
             + "gc deleted \(trial.gcDeleted), aborted \(trial.gcAborted): \(status)"
         for problem in trial.problems { line += "\n    \(problem)" }
         if let kept = trial.keptWorkArea { line += "\n    work area kept: \(kept)" }
+        if !trial.consistent, let replay = trial.replay { line += "\n    replay: \(replay)" }
         return line
     }
 
@@ -102,8 +109,8 @@ public struct CrashReport: Sendable, Codable, Equatable {
             text += "| \(kind) | \(row.trials) | \(row.consistent) | \(row.torn) | \(row.temp) | \(row.acked) | \(row.gc) |\n"
         }
         let passed = trials.filter(\.consistent).count
-        text += String(format: "\n%@ (%@, kill, seed %llu): %d of %d trials consistent; %d store operations per run; %.1f s (%.2f s per trial)\n",
-                       scenario, store, seed, passed, trials.count, calibratedOperations, seconds, seconds / Double(max(trials.count, 1)))
+        text += String(format: "\n%@ (%@, %@, seed %llu): %d of %d trials consistent; %d store and file operations per run; %.1f s (%.2f s per trial)\n",
+                       scenario, store, mode, seed, passed, trials.count, calibratedOperations, seconds, seconds / Double(max(trials.count, 1)))
         return text
     }
 }

@@ -9,12 +9,21 @@ extension CrashTrials {
     static func runTrial(_ configuration: Configuration, remote: TrialRemote, index: Int, seed: UInt64, dieAt: Int,
                          directory: String) async -> Trial {
         var trial = Trial(index: index, seed: seed, dieAt: dieAt)
-        let outcome = await runChild(configuration, remote: remote, dieAt: dieAt, directory: directory)
+        trial.mode = configuration.mode.rawValue
+        let outcome = await runChild(configuration, remote: remote, dieAt: dieAt, seed: seed, directory: directory)
         trial.childSeconds = outcome.seconds
         trial.exitStatus = outcome.status
         let lines = outcome.standardError.split(separator: "\n")
         trial.death = lines.last { $0.contains("crash trial: died at") }.map { String($0.drop { $0 != "(" }.dropFirst().dropLast()) }
             ?? lines.last { $0.contains("injected crash") }.map { "crash rule: " + $0.drop { $0 != "(" }.dropFirst().dropLast() }
+        trial.cut = trial.death.flatMap(Self.cut(in:))
+        // Replayed by kind and ordinal ("the 37th fsync"): the same step at any interleaving.
+        var point = "--die-at \(dieAt)"
+        if let death = trial.death, let kind = death.split(separator: " '").first, let ordinal = Self.ordinal(in: death) {
+            point = "--die-on '\(kind)' --die-at \(ordinal)"
+        }
+        trial.replay = "flushbench crash \(configuration.scenarioFile) --mode \(configuration.mode.rawValue) --trial-seed \(seed) \(point)"
+            + (trial.cut.map { " --cut \($0)" } ?? "") + " --trials 1"
         switch outcome.status {
         case 86: trial.outcome = "died"
         case 0, 1: trial.outcome = "completed" // the death point lay beyond this run's operations
@@ -159,5 +168,20 @@ extension Result where Failure == any Error {
         } catch {
             self = .failure(error)
         }
+    }
+}
+
+extension CrashTrials {
+    /// The bytes of a dying write that reached the disk, from a death's description
+    /// (`file write '…', #3 of its kind, at byte 120 of 4096`).
+    static func ordinal(in death: String) -> Int? {
+        guard let range = death.range(of: ", #") else { return nil }
+        return Int(death[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// The bytes of a dying write that reached the disk, from a death's description.
+    static func cut(in death: String) -> Int? {
+        guard let range = death.range(of: "at byte ") else { return nil }
+        return Int(death[range.upperBound...].prefix { $0.isNumber })
     }
 }

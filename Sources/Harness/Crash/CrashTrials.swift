@@ -17,6 +17,15 @@ import Glibc
 /// by a calibration run first). The same seed gives the same death points; which object an
 /// operation index falls on can vary where uploads run concurrently.
 public enum CrashTrials {
+    /// How a trial's child dies.
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        /// `_exit` at the death point: what the kernel had accepted (page cache) stays.
+        case kill
+        /// At the death point the cache's directory is rolled back to what was durable
+        /// (``PowerLossFileSystem``), then `_exit`: a power cut.
+        case power
+    }
+
     /// How to run the trials.
     public struct Configuration: Sendable {
         /// The scenario file (one scenario; the child loads it again).
@@ -35,6 +44,15 @@ public enum CrashTrials {
         public var executable: String
         /// Told of each trial as it ends.
         public var progress: (@Sendable (Trial) -> Void)?
+        /// How the children die.
+        public var mode: Mode = .kill
+        /// Replays one trial: its seed (the cut of a dying write and the torn prefix follow from
+        /// it) instead of one drawn from ``seed``.
+        public var trialSeed: UInt64?
+        /// Replays the cut of a dying write (bytes of it that reach the disk).
+        public var cut: Int?
+        /// Counts ``dieAt`` among operations of this kind only (`fsync`, `file write`, ...).
+        public var dieOn: String?
 
         /// A configuration; see the properties.
         public init(scenarioFile: String, scenario: Scenario, trials: Int, seed: UInt64, dieAt: Int? = nil, workDirectory: String,
@@ -71,7 +89,7 @@ public enum CrashTrials {
         }
         var trials: [Trial] = []
         for index in 0..<configuration.trials {
-            let seed = trialSeed(configuration.seed, index: index)
+            let seed = configuration.trialSeed ?? trialSeed(configuration.seed, index: index)
             let dieAt = configuration.dieAt ?? 1 + Int(seed % UInt64(max(calibration, 1)))
             let directory = configuration.workDirectory + "/trial-" + String(format: "%03d", index)
             var trial = await runTrial(configuration, remote: remote, index: index, seed: seed, dieAt: dieAt, directory: directory)
@@ -84,7 +102,7 @@ public enum CrashTrials {
             trials.append(trial)
         }
         await remote.stop()
-        return CrashReport(scenario: configuration.scenario.name, store: configuration.scenario.store.kind.rawValue, mode: "kill",
+        return CrashReport(scenario: configuration.scenario.name, store: configuration.scenario.store.kind.rawValue, mode: configuration.mode.rawValue,
                            seed: configuration.seed, calibratedOperations: calibration, trials: trials,
                            seconds: (ContinuousClock.now - started).seconds)
     }
@@ -92,7 +110,7 @@ public enum CrashTrials {
     /// Runs the scenario once undisturbed in a child and returns its store operations.
     static func calibrate(_ configuration: Configuration, remote: TrialRemote) async throws(CrashTrialError) -> Int {
         let directory = configuration.workDirectory + "/calibration"
-        let outcome = await runChild(configuration, remote: remote, dieAt: nil, directory: directory)
+        let outcome = await runChild(configuration, remote: remote, dieAt: nil, seed: 0, directory: directory)
         guard outcome.status == 0 || outcome.status == 1,
               let line = outcome.standardOutput.split(separator: "\n").last(where: { $0.hasPrefix("operations=") }),
               let count = Int(line.dropFirst("operations=".count)) else {
@@ -107,9 +125,13 @@ public enum CrashTrials {
     }
 
     /// Runs one child in `directory`, dying at `dieAt`; SIGKILLed if it outlives its time limit.
-    static func runChild(_ configuration: Configuration, remote: TrialRemote, dieAt: Int?, directory: String) async -> ChildProcess.Outcome {
-        var arguments = ["crash-trial", configuration.scenarioFile, "--work-dir", directory, "--parent", String(getpid())]
-        if let dieAt { arguments += ["--die-at", String(dieAt)] }
+    static func runChild(_ configuration: Configuration, remote: TrialRemote, dieAt: Int?, seed: UInt64,
+                         directory: String) async -> ChildProcess.Outcome {
+        var arguments = ["crash-trial", configuration.scenarioFile, "--work-dir", directory, "--parent", String(getpid()),
+                         "--mode", configuration.mode.rawValue]
+        if let dieAt { arguments += ["--die-at", String(dieAt), "--trial-seed", String(seed)] }
+        if let cut = configuration.cut { arguments += ["--cut", String(cut)] }
+        if dieAt != nil, let dieOn = configuration.dieOn { arguments += ["--die-on", dieOn] }
         let command = ChildProcess(configuration.executable, arguments, environment: remote.environment, measuresPeakMemory: false)
         let limit = configuration.scenario.timeLimit + configuration.scenario.cleanupTimeLimit + .seconds(60)
         do {

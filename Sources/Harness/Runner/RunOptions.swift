@@ -1,4 +1,5 @@
 public import ObjectStore
+public import Platform
 public import WriteCache
 
 /// How the runner runs a scenario, beyond what the scenario file says.
@@ -27,6 +28,9 @@ public struct RunOptions: Sendable {
     /// one: a crash trial's death point (see ``CrashTrials``). With a death point, the scenario's
     /// `crash` fault rules end the process too (exit 86). `nil`: nothing counted.
     public var crashPoint: CrashPoint?
+    /// The file layer under the cache (a crash trial's recording layer in power mode); the real
+    /// disk when `nil`. The scenario's `local` fault rules and a crash point wrap it.
+    public var fileSystem: (any FileSystem)?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
                 beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,

@@ -28,15 +28,23 @@ public enum ScenarioRunner {
         let counted: any ObjectStore = options.crashPoint.map { CrashPointStore(wrapping: store, point: $0) } ?? store
         // A crash trial's child (a death point set) dies at `crash` rules too; elsewhere they only record.
         var crashHandler: FaultyStore.CrashHandler = { _ in }
-        if options.crashPoint?.dieAt != nil { crashHandler = FaultyStore.exitProcess }
+        if let point = options.crashPoint, point.dieAt != nil {
+            crashHandler = { record in
+                point.runBeforeDeath()
+                FaultyStore.exitProcess(record)
+            }
+        }
         let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
                                  crashHandler: crashHandler)
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache
         do {
+            // The cache's disk: the scenario's local faults over it, a crash point counting on top.
+            var layer = plan.localFileSystem(over: options.fileSystem ?? PosixFileSystem(), trace: faulty.trace)
+            if let point = options.crashPoint { layer = CrashPointFileSystem(wrapping: layer, point: point) }
             fileCache = try await FileCache.open(FileCacheConfiguration(directory: area.cacheDirectory, capacity: scenario.cache.capacity,
-                                                                        timeToIdle: scenario.cache.ttl, timeSource: clock))
+                                                                        timeToIdle: scenario.cache.ttl, timeSource: clock, fileSystem: layer))
         } catch {
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
