@@ -8,11 +8,18 @@ struct ScenarioLoaderFaultRuleTests {
         smallScenario(extra: "\"faults\": [ { \"op\": \"write\", \"kind\": \"error\", \"error\": \"SlowDown\", \(fields) } ]")
     }
 
-    @Test("a rule for a fault layer that does not exist is rejected at its path", arguments: ["network", "cluster", "local"])
+    @Test("a rule for a fault layer that does not exist is rejected at its path", arguments: ["network", "cluster"])
     func unimplementedLayerRejected(layer: String) {
         let found = issues(fault("\"layer\": \"\(layer)\""))
         #expect(found.map(\.path) == ["faults[0].layer"], "\(found)")
         #expect(found.first?.message.contains("not available") == true, "\(found)")
+    }
+
+    @Test("a store fault kind on the local layer is rejected at its kind, naming the disk errors")
+    func storeKindOnLocalLayerRejected() {
+        let found = issues(fault("\"layer\": \"local\""))
+        #expect(found.map(\.path) == ["faults[0].kind"], "\(found)")
+        #expect(found.first?.message.contains("enospc or eio") == true, "\(found)")
     }
 
     @Test("the store layer is accepted")
