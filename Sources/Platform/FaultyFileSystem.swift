@@ -186,4 +186,10 @@ public final class FaultyFileSystem: FileSystem {
 
     public func lock(_ path: String) throws(LocalFileError) -> LocalFileHandle { try base.lock(path) }
     public func unlock(_ handle: LocalFileHandle) { base.unlock(handle) }
+
+    public func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] {
+        try base.listDirectoryEntries(path)
+    }
+
+    public func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus { try base.status(of: handle) }
 }

@@ -70,11 +70,34 @@ public protocol FileSystem: Sendable {
     func lock(_ path: String) throws(LocalFileError) -> LocalFileHandle
     /// Releases a lock taken by ``lock(_:)``.
     func unlock(_ handle: LocalFileHandle)
+
+    /// The entries of directory `path` with their kinds, not following links; cheaper than
+    /// ``listDirectory(_:)`` and a ``status(_:)`` per entry where the layer knows kinds from
+    /// the listing (POSIX `d_type`).
+    func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry]
+    /// Size, kind and modification time of an open file (`fstat`).
+    func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus
 }
 
 extension FileSystem {
     /// The blocking-I/O pool: the right place for a layer whose calls block.
     public var preferredExecutor: BlockingExecutor { .threadPool }
+
+    /// ``listDirectory(_:)`` and a ``status(_:)`` of each entry (entries gone since are left out).
+    public func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] {
+        var entries: [LocalFiles.DirectoryEntry] = []
+        for name in try listDirectory(path) {
+            guard let status = try status(path + "/" + name) else { continue }
+            entries.append(LocalFiles.DirectoryEntry(name: name, kind: status.isRegularFile ? .file : status.isDirectory ? .directory : .other))
+        }
+        return entries
+    }
+
+    /// The open file's size, as a regular file with no modification time: for layers that know
+    /// no more than ``size(of:)``.
+    public func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus {
+        LocalFiles.FileStatus(size: try size(of: handle), isRegularFile: true, isDirectory: false)
+    }
 
     /// Reads the whole file at `path` (open, size, read, close).
     public func readWholeFile(_ path: String) throws(LocalFileError) -> [UInt8] {

@@ -97,6 +97,24 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
+    public func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus {
+        try state.withLock { (state) throws(LocalFileError) -> LocalFiles.FileStatus in
+            let inode = state.inodes[try state.inode(of: handle, "fstat")]!
+            return LocalFiles.FileStatus(size: UInt64(inode.content.count), isRegularFile: true, isDirectory: false,
+                                         modifiedNanoseconds: inode.modified)
+        }
+    }
+
+    public func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] {
+        try state.withLock { (state) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] in
+            let (full, parent, name) = Self.split(path)
+            guard let entries = state.live[full] else {
+                throw Self.failure("opendir", path, state.live[parent]?[name] == nil ? ENOENT : ENOTDIR)
+            }
+            return entries.map { LocalFiles.DirectoryEntry(name: $0.key, kind: $0.value == .directory ? .directory : .file) }
+        }
+    }
+
     public func size(of handle: LocalFileHandle) throws(LocalFileError) -> UInt64 {
         try state.withLock { (state) throws(LocalFileError) -> UInt64 in
             UInt64(state.inodes[try state.inode(of: handle, "fstat")]!.content.count)

@@ -89,4 +89,12 @@ public struct PosixFileSystem: FileSystem {
     public func unlock(_ handle: LocalFileHandle) {
         DirectoryLock(path: handle.path, descriptor: handle.id).release()
     }
+
+    public func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] {
+        try LocalFiles.listDirectoryEntries(path)
+    }
+
+    public func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus {
+        try file(handle).status()
+    }
 }

@@ -166,6 +166,12 @@ public final class PowerLossFileSystem: FileSystem {
     public func lock(_ path: String) throws(LocalFileError) -> LocalFileHandle { try disk.lock(path) }
     public func unlock(_ handle: LocalFileHandle) { disk.unlock(handle) }
 
+    public func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] {
+        try state.withLock { (_) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] in try disk.listDirectoryEntries(path) }
+    }
+
+    public func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus { try disk.status(of: handle) }
+
     // MARK: - Roll-back
 
     /// Returns every directory this layer touched to its durable state: files cut back to their

@@ -64,4 +64,10 @@ final class CrashPointFileSystem: FileSystem {
 
     func lock(_ path: String) throws(LocalFileError) -> LocalFileHandle { try base.lock(path) }
     func unlock(_ handle: LocalFileHandle) { base.unlock(handle) }
+
+    func listDirectoryEntries(_ path: String) throws(LocalFileError) -> [LocalFiles.DirectoryEntry] {
+        try base.listDirectoryEntries(path)
+    }
+
+    func status(of handle: LocalFileHandle) throws(LocalFileError) -> LocalFiles.FileStatus { try base.status(of: handle) }
 }

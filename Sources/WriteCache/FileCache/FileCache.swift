@@ -60,31 +60,21 @@ public final class FileCache: Sendable {
         let temporary = directory + "/tmp"
         let fs = configuration.fileSystem
         let io = configuration.executor
-        let outcome: Result<(LocalFileHandle, RecoveryReport, [RecoveredFile], OrphanLedger), LocalFileError>
-        do {
-            outcome = try await io.run {
-                Result { () throws(LocalFileError) in
-                    try fs.createDirectories(temporary)
-                    let lock = try fs.lock(directory + "/LOCK")
-                    do throws(LocalFileError) {
-                        let (report, files) = try recover(directory: directory, temporary: temporary, fileSystem: fs)
-                        return (lock, report, files, try OrphanLedger.openBlocking(directory: directory, temporary: temporary,
-                                                                                   fileSystem: fs, io: io))
-                    } catch {
-                        fs.unlock(lock)
-                        throw error
-                    }
-                }
-            }
-        } catch {
-            throw WriteCacheError(code: .cancelled, message: "opening the cache at '\(directory)' was cancelled", cause: error)
-        }
         let (lock, recovered, files, ledger): (LocalFileHandle, RecoveryReport, [RecoveredFile], OrphanLedger)
-        switch outcome {
-        case .success(let value): (lock, recovered, files, ledger) = value
-        case .failure(let error):
+        do {
+            lock = try await io.run { try fs.createDirectories(temporary); return try fs.lock(directory + "/LOCK") }
+            do {
+                (recovered, files) = try await recover(directory: directory, temporary: temporary, fileSystem: fs, io: io)
+                ledger = try await io.run { try OrphanLedger.openBlocking(directory: directory, temporary: temporary, fileSystem: fs, io: io) }
+            } catch {
+                fs.unlock(lock)
+                throw error
+            }
+        } catch let error as LocalFileError {
             throw WriteCacheError(code: error.code == .locked ? .locked : .io,
                                   message: "cannot open the cache at '\(directory)': \(error.message)", cause: error)
+        } catch {
+            throw WriteCacheError(code: .cancelled, message: "opening the cache at '\(directory)' was cancelled", cause: error)
         }
         var report = recovered
         report.knownOrphans = ledger.recovered.count
