@@ -71,7 +71,7 @@ public struct CacheTransferWorker: Sendable {
 
     /// The cache key the benchmarks give file number `index`: a stable region and UUID, so
     /// every round and both directions name it alike.
-    public static func key(forFile index: Int) -> FileKey {
+    static func key(forFile index: Int) -> FileKey {
         let uuid = UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", index))!
         return FileKey(region: UInt64(index % 4), fileID: uuid, type: .parquet)
     }

@@ -104,8 +104,8 @@ extension S3TransferBenchmark {
         case "curl", "curl-sha256":
             let withChecksum = run.tool == "curl-sha256"
             guard upload || !withChecksum else {
-                throw LocalFileError(code: .invalidArgument, operation: "bench", path: run.tool,
-                                     message: "curl-sha256 only uploads (a download sends no checksum)")
+                throw ObjectStoreError(code: .invalidArgument, operation: .read, key: nil,
+                                       message: "bench download: curl-sha256 only uploads (a download sends no checksum)")
             }
             // One curl process, `parallel` transfers at once; the key stays out of the command
             // line. Per-transfer options are repeated after each `next`.
