@@ -76,7 +76,10 @@ struct FaultyStoreRangeTransferTests {
             #expect(kinds.contains(kind), "no \(kind) fault in the trace")
         }
         #expect(viaRange.contains { $0.operation == .read && $0.kind == .partial })
-        #expect(viaRange == viaWriter)
+        // The first record where the paths differ, rather than both traces whole.
+        let difference = zip(viaRange, viaWriter).first { $0 != $1 }
+        #expect(difference == nil, "range path: \(String(describing: difference?.0)); writer path: \(String(describing: difference?.1))")
+        #expect(viaRange.count == viaWriter.count)
     }
 
     @Test("a torn range upload keeps the prefix and reports the whole range and its checksum")
