@@ -31,7 +31,7 @@ extension FaultyStore {
             options.expectedSize = total
             let writer = FaultyWriter(store: self, inner: try await inner.makeWriter(key: key, options: options), key: key,
                                       attempt: started.attempt, decision: decision, expectedSize: total)
-            return try await writer.upload(from: file, range: range, key: key, blockSize: options.partSize)
+            return try await writer.upload(from: file, range: range, key: key, blockSize: options.partSize, progress: options.progress)
         }
         let context = started.context(.write, key: key, offset: nil)
         if let limit = decision.bandwidth, total > 0 {
@@ -46,6 +46,8 @@ extension FaultyStore {
             let kept = cut.offset(total: total)
             let info = try await inner.upload(from: file, range: range.lowerBound..<(range.lowerBound + kept), key: key, options: options)
             record(context, outcome.rule, .torn, bytes: total - kept, detail: "kept \(kept) of \(total) bytes")
+            // The client sent the whole range; the store dropped the rest.
+            options.progress?.add(total - kept)
             var checksum = info.checksum
             if checksum?.algorithm == "sha256" {
                 checksum = try await sha256(of: file, range: range, key: key)

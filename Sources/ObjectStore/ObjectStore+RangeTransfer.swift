@@ -22,7 +22,7 @@ extension ObjectStore {
         var options = options
         options.expectedSize = UInt64(range.count)
         let writer = try await makeWriter(key: key, options: options)
-        return try await writer.upload(from: file, range: range, key: key, blockSize: options.partSize)
+        return try await writer.upload(from: file, range: range, key: key, blockSize: options.partSize, progress: options.progress)
     }
 
     /// Reads `range` of `key` with ``read(key:range:)`` and writes it into `file` at `offset`.
@@ -45,15 +45,18 @@ extension ObjectStore {
 }
 
 extension ObjectWriter {
-    /// Writes bytes `range` of `file` in reads of `blockSize` bytes (at least 1 MiB) off the
+    /// Writes bytes `range` of `file` in reads of `blockSize` bytes (at least 4 KiB) off the
     /// cooperative pool, the next read overlapping the write of the current block, then closes
     /// the writer. Aborts it on any failure (what the abort could not discard travels in the
     /// error's ``ObjectStoreError/leftovers``).
     ///
-    /// - Parameter key: the object's key, for error messages.
+    /// - Parameters:
+    ///   - key: the object's key, for error messages.
+    ///   - progress: counts each block once ``write(_:)`` took it.
     /// - Returns: what ``close()`` returns.
-    public func upload(from file: LocalFile, range: Range<UInt64>, key: String, blockSize: Int) async throws(ObjectStoreError) -> ObjectInfo {
-        let chunk = UInt64(max(blockSize, 1 << 20))
+    public func upload(from file: LocalFile, range: Range<UInt64>, key: String, blockSize: Int,
+                       progress: TransferProgress? = nil) async throws(ObjectStoreError) -> ObjectInfo {
+        let chunk = UInt64(max(blockSize, 4096))
         do throws(ObjectStoreError) {
             var offset = range.lowerBound
             var next: Task<[UInt8], any Error>? = range.isEmpty ? nil : Self.readBlock(of: file, at: offset, count: min(chunk, range.upperBound - offset))
@@ -72,6 +75,7 @@ extension ObjectWriter {
                 next = offset < range.upperBound ? Self.readBlock(of: file, at: offset, count: min(chunk, range.upperBound - offset)) : nil
                 do throws(ObjectStoreError) {
                     try await write(block)
+                    progress?.add(UInt64(block.count))
                 } catch {
                     next?.cancel()
                     throw error

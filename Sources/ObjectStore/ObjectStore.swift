@@ -157,12 +157,21 @@ public struct WriteOptions: Sendable, Equatable {
     public var partSize: Int
     /// Parts in flight at once.
     public var concurrency: Int
+    /// Counts the bytes a range upload (``ObjectStore/upload(from:range:key:options:)``) has
+    /// handed to the store so far, so a caller can account for what a failed attempt wasted.
+    public var progress: TransferProgress?
 
     /// Creates write options; the defaults are the reference's 8 MiB × 8.
-    public init(expectedSize: UInt64? = nil, partSize: Int = 8 << 20, concurrency: Int = 8) {
+    public init(expectedSize: UInt64? = nil, partSize: Int = 8 << 20, concurrency: Int = 8, progress: TransferProgress? = nil) {
         self.expectedSize = expectedSize
         self.partSize = partSize
         self.concurrency = concurrency
+        self.progress = progress
+    }
+
+    public static func == (lhs: WriteOptions, rhs: WriteOptions) -> Bool {
+        lhs.expectedSize == rhs.expectedSize && lhs.partSize == rhs.partSize && lhs.concurrency == rhs.concurrency
+            && lhs.progress === rhs.progress
     }
 }
 

@@ -36,6 +36,7 @@ extension FileSystemStore {
             _ = try? await io(.write, key, cleanup: true) { try LocalFiles.remove(tempPath) }
             throw error
         }
+        options.progress?.add(UInt64(range.count))
         return ObjectInfo(key: key, size: UInt64(range.count))
     }
 

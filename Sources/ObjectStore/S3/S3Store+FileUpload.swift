@@ -51,6 +51,7 @@ extension S3Store {
             let digest = try await sha256(of: file, range: range, key: key)
             let checksum = try await putObject(key: key, bytes: [], file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: Int(size)),
                                                sha256: digest)
+            options.progress?.add(size)
             return ObjectInfo(key: key, size: size, checksum: checksum)
         }
 
@@ -67,7 +68,7 @@ extension S3Store {
         let ranges = stride(from: range.lowerBound, to: range.upperBound, by: Int(partSize)).map { $0..<min($0 + partSize, range.upperBound) }
         do {
             let parts = try await uploadParts(of: file, ranges: ranges, key: key, uploadID: uploadID,
-                                              concurrency: max(1, options.concurrency))
+                                              concurrency: max(1, options.concurrency), progress: options.progress)
             let composite = Self.compositeChecksum(of: parts)
             try await completeMultipartUpload(key: key, uploadID: uploadID, parts: parts, expected: composite)
             return ObjectInfo(key: key, size: size, checksum: composite)
@@ -81,15 +82,17 @@ extension S3Store {
 
     /// Uploads the parts, `concurrency` at a time (start N, add one as each finishes).
     private func uploadParts(of file: LocalFile, ranges: [Range<UInt64>], key: String, uploadID: String,
-                             concurrency: Int) async throws(ObjectStoreError) -> [S3ObjectWriter.Part] {
+                             concurrency: Int, progress: TransferProgress? = nil) async throws(ObjectStoreError) -> [S3ObjectWriter.Part] {
         let numbered = Array(ranges.enumerated())
         return try await BoundedConcurrency.map(numbered, limit: concurrency) { (part) async throws(ObjectStoreError) -> S3ObjectWriter.Part in
             let (index, range) = part
             let digest = try await self.sha256(of: file, range: range, key: key)
-            return try await self.uploadPart(
+            let part = try await self.uploadPart(
                 key: key, uploadID: uploadID, number: index + 1, bytes: [],
                 file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: range.count),
                 sha256: digest)
+            progress?.add(UInt64(range.count))
+            return part
         }
     }
 
