@@ -14,36 +14,40 @@ extension WriteCache {
         return file
     }
 
-    /// One upload attempt: the store's range upload streams the pinned cached file (S3: from
-    /// its descriptor on libcurl's thread, each part's SHA-256 computed off the cooperative pool
-    /// while other parts are in flight), then verify. Memory: the store's part buffers × parts
-    /// in flight, not the file.
+    /// One upload attempt: send the pinned cached file, then verify.
+    ///
+    /// On the real disk (``PosixFileSystem``) the store's range upload streams the file itself
+    /// (S3: from its descriptor on libcurl's thread, each part's SHA-256 computed off the
+    /// cooperative pool while other parts are in flight): memory is the store's part buffers ×
+    /// parts in flight, not the file. Under another file layer (the simulator's in-memory one)
+    /// the file is read through the layer into the store's writer, one part at a time.
     private func uploadOnce(_ key: FileKey, remote: String, size: UInt64) async throws(WriteCacheError) -> UploadedFile {
         let path = fileCache.path(of: key)
         let progress = TransferProgress()
         let options = WriteOptions(expectedSize: size, partSize: configuration.partSize,
                                    concurrency: configuration.uploadConcurrency, progress: progress)
-        let file: LocalFile
-        do {
-            file = try await BlockingIO.run { try LocalFile.openForReading(path) }
-        } catch {
-            throw WriteCacheError(code: .io, message: "upload \(key): cannot open the cached file '\(path)': \(error)", key: key,
-                                  cause: error)
-        }
-        defer { file.close() }
         let acknowledged: ObjectInfo
-        do {
-            acknowledged = try await store.upload(from: file, range: 0..<size, key: remote, options: options)
+        do throws(WriteCacheError) {
+            if fileCache.fileSystem is PosixFileSystem {
+                let file: LocalFile
+                do {
+                    file = try await fileCache.io.run { try LocalFile.openForReading(path) }
+                } catch {
+                    throw WriteCacheError(code: .io, message: "upload \(key): cannot open the cached file '\(path)': \(error)", key: key,
+                                          cause: error)
+                }
+                defer { file.close() }
+                acknowledged = try await sendRange(of: file, key: key, remote: remote, size: size, options: options)
+            } else {
+                acknowledged = try await sendThroughLayer(key, path: path, remote: remote, size: size, options: options)
+            }
         } catch {
             let sent = progress.bytes
             metrics.addBytes {
                 $0.uploaded += sent
                 $0.wastedOnFailedAttempts += sent
             }
-            // The store aborted what it started; what it could not abort travels in the error.
-            if let leftovers = error.leftovers { await recordLeftovers(leftovers, of: error, remote: remote) }
-            // A local read failure comes back as the store's `io` error naming the file.
-            throw storeFailure("upload \(key) to '\(remote)'", key, error)
+            throw error
         }
         metrics.addBytes { $0.uploaded += size }
         do {
@@ -53,6 +57,81 @@ extension WriteCache {
             metrics.addBytes { $0.wastedOnFailedAttempts += size }
             throw error
         }
+    }
+
+    /// The store's range upload of the whole file. The store aborts what it started on
+    /// failure; what it could not abort travels in the error and is recorded as orphans.
+    private func sendRange(of file: LocalFile, key: FileKey, remote: String, size: UInt64,
+                           options: WriteOptions) async throws(WriteCacheError) -> ObjectInfo {
+        do {
+            return try await store.upload(from: file, range: 0..<size, key: remote, options: options)
+        } catch {
+            if let leftovers = error.leftovers { await recordLeftovers(leftovers, of: error, remote: remote) }
+            // A local read failure comes back as the store's `io` error naming the file.
+            throw storeFailure("upload \(key) to '\(remote)'", key, error)
+        }
+    }
+
+    /// The file read through the cache's file layer into the store's writer, the next part read
+    /// while the current one is written; counts each part in `options.progress` once written.
+    private func sendThroughLayer(_ key: FileKey, path: String, remote: String, size: UInt64,
+                                  options: WriteOptions) async throws(WriteCacheError) -> ObjectInfo {
+        let writer: any ObjectWriter
+        do {
+            writer = try await store.makeWriter(key: remote, options: options)
+        } catch {
+            throw storeFailure("start uploading \(key) to '\(remote)'", key, error)
+        }
+        let fs = fileCache.fileSystem
+        let file: LocalFileHandle
+        do {
+            file = try await fileCache.io.run { try fs.openForReading(path) }
+        } catch {
+            await abort(writer, remote: remote)
+            throw WriteCacheError(code: .io, message: "upload \(key): cannot open the cached file '\(path)': \(error)", key: key,
+                                  cause: error)
+        }
+        defer { fs.close(file) }
+        let partSize = options.partSize
+        do {
+            var nextPart: Task<[UInt8], any Error>? = size > 0 ? readPart(file, at: 0, count: partSize, size: size) : nil
+            var offset: UInt64 = 0
+            while let pending = nextPart {
+                let part = try await pending.value
+                guard !part.isEmpty else {
+                    throw WriteCacheError(code: .io, message: "upload \(key): the cached file '\(path)' shrank to \(offset) bytes during the upload", key: key)
+                }
+                offset += UInt64(part.count)
+                nextPart = offset < size ? readPart(file, at: offset, count: partSize, size: size) : nil
+                do {
+                    try await writer.write(part)
+                } catch {
+                    nextPart?.cancel()
+                    throw storeFailure("upload \(key) to '\(remote)'", key, error)
+                }
+                options.progress?.add(UInt64(part.count))
+            }
+        } catch {
+            await abort(writer, remote: remote)
+            if let error = error as? WriteCacheError { throw error }
+            throw WriteCacheError(code: .io, message: "upload \(key): reading the cached file '\(path)' failed: \(error)", key: key,
+                                  cause: error)
+        }
+        do {
+            return try await writer.close()
+        } catch {
+            // A failed close can leave the upload open (S3: a multipart upload whose completion
+            // failed); abort it, or record it as an orphan if that fails too.
+            await abort(writer, remote: remote)
+            throw storeFailure("complete the upload of \(key) to '\(remote)'", key, error)
+        }
+    }
+
+    private func readPart(_ file: LocalFileHandle, at offset: UInt64, count: Int, size: UInt64) -> Task<[UInt8], any Error> {
+        let length = Int(min(UInt64(count), size - offset))
+        let fs = fileCache.fileSystem
+        let io = fileCache.io
+        return Task { try await io.run { try fs.read(file, at: offset, count: length) } }
     }
 
     /// Checks an acknowledged upload: the acknowledged and the stored size equal the local size,
@@ -87,6 +166,13 @@ extension WriteCache {
             throw WriteCacheError(code: .verification, message: "upload of \(key) to '\(remote)' failed verification: \(problem)", key: key)
         }
         return stored.checksum ?? acknowledged.checksum
+    }
+
+    /// Aborts a writer; an abort that could not discard the upload leaves known orphans.
+    private func abort(_ writer: any ObjectWriter, remote: String) async {
+        await writer.abort()
+        guard let failure = writer.abortFailure else { return }
+        await recordLeftovers(failure.leftovers ?? WriteLeftovers(uploads: [], mayHaveMore: true), of: failure, remote: remote)
     }
 
     /// Records what a failed upload could not abort as known orphans.

@@ -12,19 +12,33 @@ public struct FileCacheConfiguration: Sendable {
     public var timeToIdle: Duration?
     /// The clock for time-to-idle (a ``ManualTimeSource`` in tests).
     public var timeSource: any TimeSource
+    /// The file layer every local operation of the cache goes through: the real disk by
+    /// default, an ``InMemoryFileSystem`` in simulations, a fault-injecting or recording
+    /// wrapper in fault scenarios and power-loss trials.
+    public var fileSystem: any FileSystem
+    /// Where the cache runs its blocking file calls; `nil` uses the file layer's
+    /// ``FileSystem/preferredExecutor`` (inline for an in-memory layer).
+    public var blockingExecutor: BlockingExecutor?
 
     /// Creates a configuration; 5 GiB and no time-to-idle by default, like the reference.
     public init(
         directory: String,
         capacity: UInt64 = 5 << 30,
         timeToIdle: Duration? = nil,
-        timeSource: any TimeSource = SystemTimeSource()
+        timeSource: any TimeSource = SystemTimeSource(),
+        fileSystem: any FileSystem = PosixFileSystem(),
+        blockingExecutor: BlockingExecutor? = nil
     ) {
         self.directory = directory
         self.capacity = capacity
         self.timeToIdle = timeToIdle
         self.timeSource = timeSource
+        self.fileSystem = fileSystem
+        self.blockingExecutor = blockingExecutor
     }
+
+    /// Where blocking file calls run: ``blockingExecutor``, else the layer's preference.
+    public var executor: BlockingExecutor { blockingExecutor ?? fileSystem.preferredExecutor }
 }
 
 /// What the cache found on disk when it opened.
