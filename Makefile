@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean
 
 all: build
 
@@ -56,7 +56,7 @@ bench-cache: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench cache --out Results/runs
 
-## bench-upload: S3Store beside rclone, aws-cli and curl uploading 32 x 16 MiB to SeaweedFS
+## bench-upload: S3Store and the write cache beside rclone, aws-cli, curl and curl-sha256 uploading 32 x 16 MiB to SeaweedFS
 bench-upload: setup-bench release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench upload --out Results/runs $(BENCH_ARGS)
@@ -65,6 +65,16 @@ bench-upload: setup-bench release
 bench-download: setup-bench release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench download --out Results/runs $(BENCH_ARGS)
+
+## bench-flush: one 256 MiB SST through the write cache to SeaweedFS, end to end against the sum of its parts
+bench-flush: setup-bench release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench flush --out Results/runs $(BENCH_ARGS)
+
+## bench-memory: a 2 GiB SST through the write cache to SeaweedFS; fails when peak RSS exceeds the memory bound
+bench-memory: setup-bench release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench flush --sst-mib 2048 --out Results/runs $(BENCH_ARGS)
 
 ## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
 bench-sst: release

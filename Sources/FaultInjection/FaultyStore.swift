@@ -224,12 +224,12 @@ public final class FaultyStore: ObjectStore {
 
     /// Whether no rule can hit `operation`: the whole cost of the layer for such an operation.
     @inline(__always)
-    private func bypasses(_ operation: ObjectStoreError.Operation) -> Bool {
+    func bypasses(_ operation: ObjectStoreError.Operation) -> Bool {
         affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) == 0
     }
 
     /// Counts the attempt and decides its faults; `nil` when no rule can hit `operation`.
-    private func begin(_ operation: ObjectStoreError.Operation, key: String, offset: UInt64) -> Started? {
+    func begin(_ operation: ObjectStoreError.Operation, key: String, offset: UInt64) -> Started? {
         guard affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) != 0 else { return nil }
         let elapsed = plan.usesWindow ? timeSource.now() - origin : .zero
         let plan = self.plan

@@ -1,3 +1,5 @@
+public import Platform
+
 /// A remote object store: the one interface that memory, file-system and S3 stores implement.
 ///
 /// Keys are `/`-separated relative paths (`"4294967297/4b1f....parquet"`). Writes stream:
@@ -51,6 +53,44 @@ public protocol ObjectStore: Sendable {
     /// endpoint answers, the credentials are accepted, the bucket exists). The default lists
     /// `prefix`; see `ObjectStore+CheckAccess.swift`.
     func checkAccess(prefix: String) async throws(ObjectStoreError)
+
+    /// Uploads bytes `range` of the local `file` as `key`, without holding the file in memory
+    /// where the store can avoid it.
+    ///
+    /// The path for files that already sit on a local disk (a cache's SST files). S3 streams
+    /// the range from the descriptor on libcurl's thread; the file-system store copies it in
+    /// the kernel (`copy_file_range`); stores without a faster way use the default, which feeds
+    /// ``makeWriter(key:options:)`` one part-sized read at a time (see
+    /// `ObjectStore+RangeTransfer.swift`). The file must not change during the upload.
+    ///
+    /// - Parameters:
+    ///   - file: an open file; the caller keeps it open until this returns.
+    ///   - range: the bytes of the file that become the object (it may be empty).
+    ///   - key: the object's key.
+    ///   - options: part size and parts in flight (the expected size is the range's).
+    /// - Returns: what the store acknowledged, as ``ObjectWriter/close()`` returns it.
+    /// - Errors: `io` when the file cannot be read or ends before `range.upperBound`; any
+    ///   error of a write. Nothing is left visible under `key` by a failed upload, and an
+    ///   incomplete multipart upload is aborted (what cannot be is in the error's
+    ///   ``ObjectStoreError/leftovers``).
+    func upload(from file: LocalFile, range: Range<UInt64>, key: String, options: WriteOptions) async throws(ObjectStoreError) -> ObjectInfo
+
+    /// Reads `range` of `key` into the local `file` at `offset`, without holding the range in
+    /// memory where the store can avoid it.
+    ///
+    /// Like ``read(key:range:)``: a range past the end is cut at the end, an empty range writes
+    /// nothing. S3 writes each received block at its offset on libcurl's thread; the file-system
+    /// store copies in the kernel; the default reads the range into memory, then writes it.
+    ///
+    /// - Parameters:
+    ///   - key: the object to read.
+    ///   - range: its bytes to read.
+    ///   - file: an open file, written at `offset ..< offset + count`; nothing else is touched.
+    ///   - offset: where the first byte goes.
+    /// - Returns: the bytes written (fewer than `range.count` only when the object ends first).
+    /// - Errors: `notFound`; `invalidRange` as for ``read(key:range:)``; `io` when the file
+    ///   cannot be written or the transfer was cut short (transient).
+    func read(key: String, range: Range<UInt64>, into file: LocalFile, at offset: UInt64) async throws(ObjectStoreError) -> UInt64
 }
 
 extension ObjectStore {
@@ -117,12 +157,21 @@ public struct WriteOptions: Sendable, Equatable {
     public var partSize: Int
     /// Parts in flight at once.
     public var concurrency: Int
+    /// Counts the bytes a range upload (``ObjectStore/upload(from:range:key:options:)``) has
+    /// handed to the store so far, so a caller can account for what a failed attempt wasted.
+    public var progress: TransferProgress?
 
     /// Creates write options; the defaults are the reference's 8 MiB × 8.
-    public init(expectedSize: UInt64? = nil, partSize: Int = 8 << 20, concurrency: Int = 8) {
+    public init(expectedSize: UInt64? = nil, partSize: Int = 8 << 20, concurrency: Int = 8, progress: TransferProgress? = nil) {
         self.expectedSize = expectedSize
         self.partSize = partSize
         self.concurrency = concurrency
+        self.progress = progress
+    }
+
+    public static func == (lhs: WriteOptions, rhs: WriteOptions) -> Bool {
+        lhs.expectedSize == rhs.expectedSize && lhs.partSize == rhs.partSize && lhs.concurrency == rhs.concurrency
+            && lhs.progress === rhs.progress
     }
 }
 

@@ -68,13 +68,18 @@ extension WriteCache {
             }
             let writer = try await fileCache.makeWriter(for: key)
             do throws(WriteCacheError) {
-                try await fetch(remote, size: info.size, into: writer)
+                try await writer.reserve(size: info.size)
+                if let file = writer.realFile {
+                    try await fetchStraight(remote, info: info, into: file, of: writer, key: key)
+                } else {
+                    try await fetch(remote, size: info.size, into: writer)
+                }
                 guard writer.bytesWritten == info.size else {
                     throw WriteCacheError(code: .verification,
                                           message: "download of \(key) from '\(remote)' received \(writer.bytesWritten) bytes, expected \(info.size)",
                                           key: key)
                 }
-                try await verifyContent(of: writer, against: info, key: key, remote: remote)
+                if writer.realFile == nil { try await verifyContent(of: writer, against: info, key: key, remote: remote) }
                 try await writer.commit()
             } catch {
                 await writer.abort()
@@ -88,7 +93,8 @@ extension WriteCache {
         }
     }
 
-    /// Reads `remote` in chunks, `downloadConcurrency` in flight, writing each at its offset.
+    /// Reads `remote` in chunks, `downloadConcurrency` in flight, writing each at its offset
+    /// through the cache's file layer (the path under a layer other than the real disk).
     private func fetch(_ remote: String, size: UInt64, into writer: CacheFileWriter) async throws(WriteCacheError) {
         let chunk = UInt64(configuration.downloadChunkSize)
         let chunks = Int((size + chunk - 1) / chunk)

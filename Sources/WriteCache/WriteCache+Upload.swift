@@ -14,20 +14,76 @@ extension WriteCache {
         return file
     }
 
-    /// One upload attempt: stream the file in parts, close, verify.
+    /// One upload attempt: send the pinned cached file, then verify.
+    ///
+    /// On the real disk (``PosixFileSystem``) the store's range upload streams the file itself
+    /// (S3: from its descriptor on libcurl's thread, each part's SHA-256 computed off the
+    /// cooperative pool while other parts are in flight): memory is the store's part buffers ×
+    /// parts in flight, not the file. Under another file layer (the simulator's in-memory one)
+    /// the file is read through the layer into the store's writer, one part at a time.
     private func uploadOnce(_ key: FileKey, remote: String, size: UInt64) async throws(WriteCacheError) -> UploadedFile {
         let path = fileCache.path(of: key)
-        let partSize = configuration.partSize
-        let options = WriteOptions(expectedSize: size, partSize: partSize, concurrency: configuration.uploadConcurrency)
+        let progress = TransferProgress()
+        let options = WriteOptions(expectedSize: size, partSize: configuration.partSize,
+                                   concurrency: configuration.uploadConcurrency, progress: progress)
+        let acknowledged: ObjectInfo
+        do throws(WriteCacheError) {
+            if fileCache.fileSystem is PosixFileSystem {
+                let file: LocalFile
+                do {
+                    file = try await fileCache.io.run { try LocalFile.openForReading(path) }
+                } catch {
+                    throw WriteCacheError(code: .io, message: "upload \(key): cannot open the cached file '\(path)': \(error)", key: key,
+                                          cause: error)
+                }
+                defer { file.close() }
+                acknowledged = try await sendRange(of: file, key: key, remote: remote, size: size, options: options)
+            } else {
+                acknowledged = try await sendThroughLayer(key, path: path, remote: remote, size: size, options: options)
+            }
+        } catch {
+            let sent = progress.bytes
+            metrics.addBytes {
+                $0.uploaded += sent
+                $0.wastedOnFailedAttempts += sent
+            }
+            throw error
+        }
+        metrics.addBytes { $0.uploaded += size }
+        do {
+            let checksum = try await verify(key, remote: remote, size: size, acknowledged: acknowledged)
+            return UploadedFile(key: key, remoteKey: remote, size: size, checksum: checksum, attempts: 1)
+        } catch {
+            metrics.addBytes { $0.wastedOnFailedAttempts += size }
+            throw error
+        }
+    }
+
+    /// The store's range upload of the whole file. The store aborts what it started on
+    /// failure; what it could not abort travels in the error and is recorded as orphans.
+    private func sendRange(of file: LocalFile, key: FileKey, remote: String, size: UInt64,
+                           options: WriteOptions) async throws(WriteCacheError) -> ObjectInfo {
+        do {
+            return try await store.upload(from: file, range: 0..<size, key: remote, options: options)
+        } catch {
+            if let leftovers = error.leftovers { await recordLeftovers(leftovers, of: error, remote: remote) }
+            // A local read failure comes back as the store's `io` error naming the file.
+            throw storeFailure("upload \(key) to '\(remote)'", key, error)
+        }
+    }
+
+    /// The file read through the cache's file layer into the store's writer, the next part read
+    /// while the current one is written; counts each part in `options.progress` once written.
+    private func sendThroughLayer(_ key: FileKey, path: String, remote: String, size: UInt64,
+                                  options: WriteOptions) async throws(WriteCacheError) -> ObjectInfo {
         let writer: any ObjectWriter
         do {
             writer = try await store.makeWriter(key: remote, options: options)
         } catch {
             throw storeFailure("start uploading \(key) to '\(remote)'", key, error)
         }
-        var sent: UInt64 = 0
-        let file: LocalFileHandle
         let fs = fileCache.fileSystem
+        let file: LocalFileHandle
         do {
             file = try await fileCache.io.run { try fs.openForReading(path) }
         } catch {
@@ -36,8 +92,8 @@ extension WriteCache {
                                   cause: error)
         }
         defer { fs.close(file) }
+        let partSize = options.partSize
         do {
-            // Read the next part while the current one is handed to the writer.
             var nextPart: Task<[UInt8], any Error>? = size > 0 ? readPart(file, at: 0, count: partSize, size: size) : nil
             var offset: UInt64 = 0
             while let pending = nextPart {
@@ -53,32 +109,21 @@ extension WriteCache {
                     nextPart?.cancel()
                     throw storeFailure("upload \(key) to '\(remote)'", key, error)
                 }
-                sent += UInt64(part.count)
-                metrics.addBytes { $0.uploaded += UInt64(part.count) }
+                options.progress?.add(UInt64(part.count))
             }
         } catch {
-            metrics.addBytes { $0.wastedOnFailedAttempts += sent }
             await abort(writer, remote: remote)
             if let error = error as? WriteCacheError { throw error }
             throw WriteCacheError(code: .io, message: "upload \(key): reading the cached file '\(path)' failed: \(error)", key: key,
                                   cause: error)
         }
-        let acknowledged: ObjectInfo
         do {
-            acknowledged = try await writer.close()
+            return try await writer.close()
         } catch {
-            metrics.addBytes { $0.wastedOnFailedAttempts += sent }
             // A failed close can leave the upload open (S3: a multipart upload whose completion
             // failed); abort it, or record it as an orphan if that fails too.
             await abort(writer, remote: remote)
             throw storeFailure("complete the upload of \(key) to '\(remote)'", key, error)
-        }
-        do {
-            let checksum = try await verify(key, remote: remote, size: size, acknowledged: acknowledged)
-            return UploadedFile(key: key, remoteKey: remote, size: size, checksum: checksum, attempts: 1)
-        } catch {
-            metrics.addBytes { $0.wastedOnFailedAttempts += sent }
-            throw error
         }
     }
 
@@ -123,22 +168,27 @@ extension WriteCache {
         return stored.checksum ?? acknowledged.checksum
     }
 
-    /// Aborts a writer; an abort that could not discard the upload leaves a known orphan.
+    /// Aborts a writer; an abort that could not discard the upload leaves known orphans.
+    private func abort(_ writer: any ObjectWriter, remote: String) async {
+        await writer.abort()
+        guard let failure = writer.abortFailure else { return }
+        await recordLeftovers(failure.leftovers ?? WriteLeftovers(uploads: [], mayHaveMore: true), of: failure, remote: remote)
+    }
+
+    /// Records what a failed upload could not abort as known orphans.
     ///
-    /// The abort failure names the uploads it left where the store knows them
+    /// The failure names the uploads it left where the store knows them
     /// (``ObjectStoreError/leftovers``); otherwise the store is asked for the key's incomplete
     /// uploads. Each is recorded with the upload id a garbage collector needs to abort
     /// it (leaving the object under the key alone). Where the store lists none, the key itself is
     /// recorded, unless it holds an acknowledged object: that must never be handed over for
     /// garbage collection.
-    private func abort(_ writer: any ObjectWriter, remote: String) async {
-        await writer.abort()
-        guard let failure = writer.abortFailure else { return }
+    private func recordLeftovers(_ leftovers: WriteLeftovers, of failure: ObjectStoreError, remote: String) async {
         let reason = "aborting the failed upload failed: \(failure.message)"
         // What the store says it left (with ids), and what it lists for the key when it could
         // not say for sure.
-        var open = failure.leftovers?.uploads.filter { $0.key == remote } ?? []
-        if open.isEmpty || failure.leftovers?.mayHaveMore != false {
+        var open = leftovers.uploads.filter { $0.key == remote }
+        if open.isEmpty || leftovers.mayHaveMore {
             let listed = ((try? await store.incompleteUploads(prefix: remote)) ?? []).filter { $0.key == remote }
             open += listed.filter { upload in !open.contains { $0.uploadID == upload.uploadID } }
         }

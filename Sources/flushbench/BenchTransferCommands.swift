@@ -25,8 +25,8 @@ struct TransferBenchOptions: ParsableArguments {
     @Option(help: "flushbench's parts (upload, default 4) or ranges (download, default 2) in flight per file.")
     var partConcurrency: Int?
 
-    @Option(help: "Comma-separated tools to run: flushbench, rclone, aws-cli, curl.")
-    var tools = "flushbench,rclone,aws-cli,curl"
+    @Option(help: "Comma-separated tools to run: flushbench (the bare store), flushbench-cache (the write cache), rclone, aws-cli, curl, and for uploads curl-sha256 (curl sending each file's SHA-256). Default: all that apply.")
+    var tools: String?
 
     @Option(help: "Directory for the JSON report.")
     var out = "Results/runs"
@@ -36,13 +36,17 @@ struct TransferBenchOptions: ParsableArguments {
             throw ValidationError("--files, --file-mib, --rounds, --parallel and --part-concurrency must be positive")
         }
         guard (partMiB ?? 5) >= 5 else { throw ValidationError("--part-mib must be at least 5 (S3's smallest part)") }
-        let known: Set<String> = ["flushbench", "rclone", "aws-cli", "curl"]
-        for tool in toolList where !known.contains(tool) {
-            throw ValidationError("unknown tool '\(tool)' in --tools; choose from flushbench, rclone, aws-cli, curl")
+        let known = S3TransferBenchmark.tools(for: .upload)
+        for tool in toolList(.upload) where !known.contains(tool) {
+            throw ValidationError("unknown tool '\(tool)' in --tools; choose from \(known.joined(separator: ", "))")
         }
     }
 
-    var toolList: [String] { tools.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+    /// The tools to run in `direction`: those named, or all that apply.
+    func toolList(_ direction: S3TransferBenchmark.Direction) -> [String] {
+        guard let tools else { return S3TransferBenchmark.tools(for: direction) }
+        return tools.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    }
 
     /// Runs the benchmark in `direction`, prints the table and writes the JSON report.
     func run(_ direction: S3TransferBenchmark.Direction) async throws {
@@ -57,7 +61,11 @@ struct TransferBenchOptions: ParsableArguments {
         // while each buffer stays small.
         options.partSize = (partMiB ?? (direction == .upload ? 16 : 8)) << 20
         options.partConcurrency = partConcurrency ?? (direction == .upload ? 4 : 2)
-        options.tools = toolList
+        options.tools = toolList(direction)
+        let applicable = S3TransferBenchmark.tools(for: direction)
+        for tool in options.tools where !applicable.contains(tool) {
+            throw ValidationError("--tools \(tool) cannot \(direction.rawValue); choose from \(applicable.joined(separator: ", "))")
+        }
         let report = try await S3TransferBenchmark(options: options).run { line in print(line) }
         print("")
         print(report.table())
@@ -98,15 +106,18 @@ struct BenchDownloadCommand: AsyncParsableCommand {
 struct BenchTransferWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfer-worker",
-        abstract: "Upload a directory's files, or download a prefix's objects, with S3Store (endpoint and keys from the AWS_* variables).",
+        abstract: "Upload a directory's files, or download a prefix's objects, with S3Store or (--cache-dir) the write cache (endpoint and keys from the AWS_* variables).",
         shouldDisplay: false
     )
 
     @Option(help: "upload or download.")
     var direction: String
 
-    @Option(help: "Directory whose files are uploaded, or into which objects are downloaded.")
-    var dir: String
+    @Option(help: "Directory whose files are uploaded, or into which objects are downloaded (the bare store).")
+    var dir: String?
+
+    @Option(help: "Instead of --dir: a cache directory whose cached files the write cache uploads (verified), or into which it downloads the objects under --prefix (committed and indexed).")
+    var cacheDir: String?
 
     @Option(help: "Bucket to use.")
     var bucket: String
@@ -127,14 +138,26 @@ struct BenchTransferWorkerCommand: AsyncParsableCommand {
         guard direction == "upload" || direction == "download" else {
             throw ValidationError("--direction must be 'upload' or 'download', not '\(direction)'")
         }
+        guard (dir == nil) != (cacheDir == nil) else {
+            throw ValidationError("give exactly one of --dir (the bare store) and --cache-dir (the write cache)")
+        }
     }
 
     func run() async throws {
-        let worker = S3TransferWorker(filesInFlight: filesInFlight, partSize: partSize, partConcurrency: partConcurrency)
         let store = try S3TransferWorker.storeFromEnvironment(bucket: bucket)
-        let bytes = direction == "upload"
-            ? try await worker.upload(directory: dir, to: store, keyPrefix: prefix)
-            : try await worker.download(from: store, keyPrefix: prefix, into: dir)
+        let bytes: UInt64
+        if let cacheDir {
+            let worker = CacheTransferWorker(filesInFlight: filesInFlight, partSize: partSize, partConcurrency: partConcurrency)
+            bytes = direction == "upload"
+                ? try await worker.upload(cacheDirectory: cacheDir, to: store, remotePrefix: prefix)
+                : try await worker.download(from: store, remotePrefix: prefix, into: cacheDir)
+        } else {
+            let dir = dir ?? "."
+            let worker = S3TransferWorker(filesInFlight: filesInFlight, partSize: partSize, partConcurrency: partConcurrency)
+            bytes = direction == "upload"
+                ? try await worker.upload(directory: dir, to: store, keyPrefix: prefix)
+                : try await worker.download(from: store, keyPrefix: prefix, into: dir)
+        }
         print("\(direction == "upload" ? "uploaded" : "downloaded") \(bytes) bytes")
     }
 }

@@ -2,11 +2,13 @@ import Foundation
 import ObjectStore
 import Servers
 import Platform
+import WriteCache
 
 /// The side-by-side S3 transfer benchmarks: the same files uploaded to (or downloaded from) one
-/// managed SeaweedFS by our ``S3Store`` (through `flushbench bench transfer-worker`), rclone,
-/// aws-cli and curl (8 in parallel), interleaved over several rounds; the report holds each
-/// tool's medians.
+/// managed SeaweedFS by our bare ``S3Store`` (`flushbench`), by the ``WriteCache`` from and into
+/// a cache directory (`flushbench-cache`, uploads verified), rclone, aws-cli, curl (8 in
+/// parallel) and, for uploads, curl sending each file's `x-amz-checksum-sha256` as we do
+/// (`curl-sha256`), interleaved over several rounds; the report holds each tool's medians.
 ///
 /// Every tool runs as a child process, so wall time and peak RSS are measured the same way for
 /// all. After each run the result is checked (uploads: the objects are listed, count and bytes
@@ -36,8 +38,8 @@ public struct S3TransferBenchmark: Sendable {
         public var partSize: Int = 16 << 20
         /// Our parts (or ranges) in flight per file.
         public var partConcurrency: Int = 4
-        /// The tools to run, from `flushbench`, `rclone`, `aws-cli`, `curl`.
-        public var tools: [String] = ["flushbench", "rclone", "aws-cli", "curl"]
+        /// The tools to run, from ``tools(for:)``.
+        public var tools: [String] = ["flushbench", "flushbench-cache", "rclone", "aws-cli", "curl", "curl-sha256"]
         /// The `flushbench` executable that runs our worker.
         public var flushbenchExecutable: String
 
@@ -49,6 +51,13 @@ public struct S3TransferBenchmark: Sendable {
 
     /// The options of this run.
     public var options: Options
+
+    /// The tools that can run in `direction` (`curl-sha256` only uploads: a download sends no
+    /// checksum).
+    public static func tools(for direction: Direction) -> [String] {
+        direction == .upload ? ["flushbench", "flushbench-cache", "rclone", "aws-cli", "curl", "curl-sha256"]
+            : ["flushbench", "flushbench-cache", "rclone", "aws-cli", "curl"]
+    }
 
     /// Creates the benchmark.
     public init(options: Options) {
@@ -85,6 +94,9 @@ public struct S3TransferBenchmark: Sendable {
         let store = S3Store(configuration: server.configuration)
         let totalBytes = UInt64(options.files) * UInt64(options.fileSize)
         let mebibytes = Double(totalBytes) / 1_048_576
+        let tools = Set(options.tools)
+        let setup = try await prepare(dataDirectory: dataDirectory, workDirectory: workDirectory, store: store,
+                                      cache: tools.contains("flushbench-cache"), checksums: tools.contains("curl-sha256"))
         if options.direction == .download {
             let uploader = S3TransferWorker(filesInFlight: options.parallel, partSize: options.partSize, partConcurrency: options.partConcurrency)
             _ = try await uploader.upload(directory: dataDirectory, to: store, keyPrefix: Self.sourcePrefix)
@@ -100,7 +112,7 @@ public struct S3TransferBenchmark: Sendable {
             for tool in order where notes[tool] == nil {
                 let run = Run(tool: tool, prefix: "\(tool)-r\(round)/", dataDirectory: dataDirectory,
                               downloadDirectory: workDirectory + "/download-\(tool)-r\(round)", workDirectory: workDirectory)
-                let command = try childProcess(for: run, server: server)
+                let command = try childProcess(for: run, server: server, setup: setup)
                 guard command.isAvailable else {
                     notes[tool] = "not installed (run `make setup-bench`)"
                     continue
@@ -133,7 +145,8 @@ public struct S3TransferBenchmark: Sendable {
                                 rounds: options.rounds, results: entries)
     }
 
-    /// Writes the files (incompressible bytes, different per file).
+    /// Writes the files (incompressible bytes, different per file), each framed as a Parquet
+    /// file (`PAR1` at both ends, an empty footer) so the cache indexes it like an SST.
     private func writeFiles(into directory: String) async throws {
         let files = options.files
         let size = options.fileSize
@@ -160,12 +173,17 @@ public struct S3TransferBenchmark: Sendable {
                     try file.write(Array(bytes[0..<count]), at: UInt64(offset))
                     offset += count
                 }
+                if size >= 12 {
+                    let magic = Array("PAR1".utf8)
+                    try file.write(magic, at: 0)
+                    try file.write([0, 0, 0, 0] + magic, at: UInt64(size - 8))
+                }
             }
         }
     }
 
     /// Where one tool's run puts its bytes.
-    private struct Run {
+    struct Run {
         var tool: String
         /// The key prefix an upload writes under.
         var prefix: String
@@ -182,6 +200,7 @@ public struct S3TransferBenchmark: Sendable {
     /// Counts what `run` transferred (objects under its prefix, or files in its download
     /// directory), then deletes it.
     private func collect(_ run: Run, store: S3Store) async throws -> (count: Int, bytes: UInt64) {
+        let onlyCacheFiles = run.tool == "flushbench-cache"
         switch options.direction {
         case .upload:
             let uploaded = try await store.list(prefix: run.prefix)
@@ -190,71 +209,14 @@ public struct S3TransferBenchmark: Sendable {
         case .download:
             let directory = run.downloadDirectory
             return try await BlockingIO.run {
-                let names = LocalFiles.isDirectory(directory) ? try LocalFiles.listDirectory(directory) : []
+                // A cache directory also holds its lock, temp directory and orphan ledger.
+                let names = (LocalFiles.isDirectory(directory) ? try LocalFiles.listDirectory(directory) : [])
+                    .filter { !onlyCacheFiles || FileKey(fileName: $0) != nil }
                 var bytes: UInt64 = 0
                 for name in names { bytes += try LocalFiles.status(directory + "/" + name)?.size ?? 0 }
                 if LocalFiles.isDirectory(directory) { try LocalFiles.removeTree(directory) }
                 return (names.count, bytes)
             }
-        }
-    }
-
-    /// The command line of `run.tool` for this benchmark's direction.
-    private func childProcess(for run: Run, server: SeaweedFS) throws -> ChildProcess {
-        let configuration = server.configuration
-        let credentials = configuration.credentials
-        let bucket = configuration.bucket
-        let upload = options.direction == .upload
-        let awsEnvironment = [
-            "AWS_ENDPOINT_URL": configuration.endpoint, "AWS_ACCESS_KEY_ID": credentials.accessKeyID,
-            "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey, "AWS_REGION": configuration.region,
-            "AWS_DEFAULT_REGION": configuration.region,
-        ]
-        let local = upload ? run.dataDirectory : run.downloadDirectory
-        let remotePrefix = upload ? run.prefix : Self.sourcePrefix
-        switch run.tool {
-        case "flushbench":
-            return ChildProcess(options.flushbenchExecutable, [
-                "bench", "transfer-worker", "--direction", options.direction.rawValue, "--dir", local,
-                "--bucket", bucket, "--prefix", remotePrefix, "--files-in-flight", String(options.flushbenchParallel ?? options.parallel),
-                "--part-size", String(options.partSize), "--part-concurrency", String(options.partConcurrency),
-            ], environment: awsEnvironment)
-        case "rclone":
-            let remote = ":s3:\(bucket)/\(remotePrefix.dropLast())"
-            return ChildProcess("rclone", [
-                "copy", upload ? local : remote, upload ? remote : local, "--transfers", String(options.parallel),
-                "--s3-provider", "Other", "--s3-endpoint", configuration.endpoint, "--s3-region", configuration.region,
-                "--s3-force-path-style", "--no-check-dest", "--config", "/dev/null",
-            ], environment: [
-                "RCLONE_S3_ACCESS_KEY_ID": credentials.accessKeyID,
-                "RCLONE_S3_SECRET_ACCESS_KEY": credentials.secretAccessKey,
-            ], removing: ["AWS_CA_BUNDLE"])
-        case "aws-cli":
-            let remote = "s3://\(bucket)/\(remotePrefix)"
-            return ChildProcess("aws", [
-                "--endpoint-url", configuration.endpoint, "s3", "cp", "--recursive", "--only-show-errors",
-                upload ? local : remote, upload ? remote : local,
-            ], environment: awsEnvironment.merging(["AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]) { $1 },
-               removing: ["AWS_CA_BUNDLE"])
-        case "curl":
-            // One curl process, 8 transfers in parallel; the key stays out of the command line.
-            var lines = [
-                "user = \"\(credentials.accessKeyID):\(credentials.secretAccessKey)\"",
-                "aws-sigv4 = \"aws:amz:\(configuration.region):s3\"",
-                "parallel", "parallel-max = \(options.parallel)", "fail", "silent", "show-error", "create-dirs",
-            ]
-            let names = (0..<options.files).map(Self.fileName)
-            for name in names {
-                if upload { lines.append("upload-file = \"\(local)/\(name)\"") }
-                lines.append("url = \"\(configuration.endpoint)/\(bucket)/\(remotePrefix)\(name)\"")
-                lines.append("output = \"\(upload ? "/dev/null" : local + "/" + name)\"")
-            }
-            let configPath = run.workDirectory + "/curl-\(run.prefix.dropLast()).conf"
-            try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
-            return ChildProcess("curl", ["--config", configPath])
-        default:
-            throw LocalFileError(code: .notFound, operation: "bench", path: run.tool,
-                                 message: "unknown tool '\(run.tool)'; choose from flushbench, rclone, aws-cli, curl")
         }
     }
 

@@ -1,9 +1,10 @@
 public import ObjectStore
 import Platform
 
-/// Moves files between a local directory and S3 with ``S3Store``: our side of the upload and
-/// download benchmarks, run in a child process (`flushbench bench transfer-worker`) so its
-/// peak memory is measured like the other tools'.
+/// Moves files between a local directory and a store through the store's range transfers
+/// (``ObjectStore/upload(from:range:key:options:)``, ``ObjectStore/read(key:range:into:at:)``):
+/// the bare-store side of the upload and download benchmarks, run in a child process
+/// (`flushbench bench transfer-worker`) so its peak memory is measured like the other tools'.
 public struct S3TransferWorker: Sendable {
     /// Files moved at once.
     public var filesInFlight: Int
@@ -66,53 +67,37 @@ public struct S3TransferWorker: Sendable {
         try await BoundedConcurrency.map(elements, limit: filesInFlight, body).reduce(0, +)
     }
 
-    /// Uploads one file: straight from the file for ``S3Store``, otherwise through a writer one
-    /// part-sized read at a time.
+    /// Uploads one file through the store's range upload (for ``S3Store``: streamed from the
+    /// descriptor as it is sent).
     private func uploadFile(path: String, key: String, store: any ObjectStore) async throws -> UInt64 {
-        if let s3 = store as? S3Store {
-            return try await s3.upload(file: path, key: key, options: options).size
-        }
         let file = try await BlockingIO.run { try LocalFile.openForReading(path) }
         defer { file.close() }
         let size = try await BlockingIO.run { try file.size() }
-        var options = self.options
-        options.expectedSize = size
-        let writer = try await store.makeWriter(key: key, options: options)
-        do {
-            var offset: UInt64 = 0
-            let chunk = max(options.partSize, 1 << 20)
-            while offset < size {
-                let count = Int(min(UInt64(chunk), size - offset))
-                let at = offset
-                let bytes = try await BlockingIO.run { try file.read(at: at, count: count) }
-                try await writer.write(bytes)
-                offset += UInt64(count)
-            }
-            _ = try await writer.close()
-        } catch {
-            await writer.abort()
-            throw error
-        }
-        return size
+        return try await store.upload(from: file, range: 0..<size, key: key, options: options).size
     }
 
-    /// Reads one object by ranges (up to ``WriteOptions/concurrency`` in flight) into a file:
-    /// written by libcurl's thread as it arrives for ``S3Store``, through memory otherwise.
+    /// Reads one object by ranges (up to ``WriteOptions/concurrency`` in flight) into a new file
+    /// through the store's range read (for ``S3Store``: written by libcurl's thread as it
+    /// arrives). A failed download removes the file.
     private func downloadObject(_ object: ObjectInfo, from store: any ObjectStore, to path: String) async throws -> UInt64 {
-        if let s3 = store as? S3Store {
-            return try await s3.download(key: object.key, to: path, size: object.size, options: options)
-        }
         let file = try await BlockingIO.run { try LocalFile.create(path) }
-        defer { file.close() }
         let chunk = UInt64(max(options.partSize, 1 << 20))
         let ranges = stride(from: UInt64(0), to: object.size, by: Int(chunk)).map { $0..<min($0 + chunk, object.size) }
         let key = object.key
-        let worker = S3TransferWorker(filesInFlight: options.concurrency, options: options)
-        _ = try await worker.forEach(ranges) { range in
-            let bytes = try await store.read(key: key, range: range)
-            try await BlockingIO.run { try file.write(bytes, at: range.lowerBound) }
-            return UInt64(bytes.count)
+        do {
+            try await BoundedConcurrency.forEach(ranges, limit: max(1, options.concurrency)) { (range) async throws(ObjectStoreError) in
+                let written = try await store.read(key: key, range: range, into: file, at: range.lowerBound)
+                guard written == UInt64(range.count) else {
+                    throw ObjectStoreError(code: .io, operation: .read, key: key,
+                                           message: "read of '\(key)' bytes \(range): got \(written) bytes; the object changed during the download")
+                }
+            }
+            file.close()
+            return object.size
+        } catch {
+            file.close()
+            _ = try? await BlockingIO.runToCompletion { try LocalFiles.remove(path) }
+            throw error
         }
-        return object.size
     }
 }

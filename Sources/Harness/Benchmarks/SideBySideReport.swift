@@ -47,15 +47,15 @@ public struct SideBySideReport: Sendable, Codable {
     public func table() -> String {
         let ours = results.first { $0.tool == "flushbench" }?.throughput
         var lines = ["\(work) — medians of \(rounds) round(s)", ""]
-        lines.append(pad("tool", 12) + pad("throughput", 18) + pad("seconds", 10) + pad("peak RSS", 12) + "ours / theirs")
+        lines.append(pad("tool", 18) + pad("throughput", 18) + pad("seconds", 10) + pad("peak RSS", 12) + "ours / theirs")
         for entry in results {
             if let note = entry.note {
-                lines.append(pad(entry.tool, 12) + "— " + note)
+                lines.append(pad(entry.tool, 18) + "— " + note)
                 continue
             }
             let ratio = ours.map { entry.throughput > 0 ? String(format: "%.2fx", $0 / entry.throughput) : "—" } ?? "—"
             lines.append(
-                pad(entry.tool, 12)
+                pad(entry.tool, 18)
                 + pad(String(format: "%.1f %@", entry.throughput, entry.unit), 18)
                 + pad(String(format: "%.2f", entry.seconds), 10)
                 + pad(String(format: "%.0f MiB", Double(entry.peakRssBytes) / 1_048_576), 12)

@@ -161,6 +161,9 @@ public struct MemoryReport: Sendable, Codable {
     public var peakResidentBytes: UInt64
     /// `jemalloc` when the figures come from jemalloc, else `rusage` (peak RSS only).
     public var source: String
+    /// The runner process's own peak resident set (`ru_maxrss`), beside jemalloc's figures:
+    /// everything resident, not only the heap (absent in results written before it existed).
+    public var processPeakRssBytes: UInt64?
 }
 
 public struct CacheReport: Sendable, Codable {

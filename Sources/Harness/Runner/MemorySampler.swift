@@ -26,11 +26,13 @@ final class MemorySampler: Sendable {
     func report() -> MemoryReport {
         sample()
         let (allocated, resident) = peaks.withLock { $0 }
-        if resident > 0 {
-            return MemoryReport(peakAllocatedBytes: allocated, peakResidentBytes: resident, source: "jemalloc")
-        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return MemoryReport(peakAllocatedBytes: 0, peakResidentBytes: UInt64(usage.ru_maxrss) * 1024, source: "rusage")
+        let processPeak = UInt64(usage.ru_maxrss) * 1024
+        if resident > 0 {
+            return MemoryReport(peakAllocatedBytes: allocated, peakResidentBytes: resident, source: "jemalloc",
+                                processPeakRssBytes: processPeak)
+        }
+        return MemoryReport(peakAllocatedBytes: 0, peakResidentBytes: processPeak, source: "rusage", processPeakRssBytes: processPeak)
     }
 }

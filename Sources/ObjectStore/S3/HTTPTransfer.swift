@@ -21,6 +21,9 @@ struct HTTPRequest: Sendable {
     /// Where a successful (2xx) response body goes instead of memory: written with `pwrite` on
     /// libcurl's thread as it arrives, at most `length` bytes from `offset`.
     var responseFile: FileRange?
+    /// Whether a `200` (a server that ignored the `Range` header and sends the whole object)
+    /// may go to ``responseFile``: only right when the range starts at the object's start.
+    var responseFromObjectStart = false
     /// Bytes the caller expects back, to size the response buffer once.
     var expectedResponseBytes: Int = 0
 }
@@ -225,7 +228,7 @@ final class CurlTransfer {
             ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
             // An error document stays in memory; a 200 is only right for a read from offset 0
             // (the server ignored the range and sends the object from its start).
-            bodyToFile = status == 206 || (status == 200 && file.offset == 0)
+            bodyToFile = status == 206 || (status == 200 && request.responseFromObjectStart)
             if (200..<300).contains(status) && bodyToFile == false {
                 localFailure = "the server answered \(status) to a ranged read"
                 return false

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Platform
+public import Platform
 
 extension S3Store {
     /// Uploads the local file at `path` as `key`, streaming it from the file as it is sent.
@@ -26,12 +26,32 @@ extension S3Store {
         let file = try await localFileOperation(.write, path: path, key: key) { try LocalFile.openForReading(path) }
         defer { file.close() }
         let size = try await localFileOperation(.write, path: path, key: key) { try file.size() }
+        return try await upload(from: file, range: 0..<size, key: key, options: options)
+    }
+
+    /// Uploads bytes `range` of `file` as `key`, streamed from the descriptor as it is sent:
+    /// one PUT up to the part size, else a multipart upload with up to
+    /// ``WriteOptions/concurrency`` parts in flight. Each part's SHA-256 is computed first (1 MiB
+    /// reads off the cooperative pool), then libcurl's thread reads the part again (from the
+    /// page cache) while sending; memory stays at a few buffers per part in flight, whatever
+    /// the size.
+    ///
+    /// - Errors: see ``ObjectStore/upload(from:range:key:options:)``.
+    public func upload(from file: LocalFile, range: Range<UInt64>, key: String, options: WriteOptions) async throws(ObjectStoreError) -> ObjectInfo {
+        try ObjectKey.validate(key, operation: .write)
+        let size = UInt64(range.count)
         let partSize = UInt64(max(options.partSize, S3ObjectWriter.minimumPartSize))
+        let available = try await localFileOperation(.write, path: file.path, key: key) { try file.size() }
+        guard available >= range.upperBound else {
+            throw ObjectStoreError(code: .io, operation: .write, key: key,
+                                   message: "upload of '\(file.path)' bytes \(range.lowerBound)..<\(range.upperBound) to \(errors.target(key)): the file has only \(available) bytes")
+        }
 
         if size <= partSize {
-            let digest = try await sha256(of: file, range: 0..<size, key: key)
-            let checksum = try await putObject(key: key, bytes: [], file: FileRange(descriptor: file.descriptor, offset: 0, length: Int(size)),
+            let digest = try await sha256(of: file, range: range, key: key)
+            let checksum = try await putObject(key: key, bytes: [], file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: Int(size)),
                                                sha256: digest)
+            options.progress?.add(size)
             return ObjectInfo(key: key, size: size, checksum: checksum)
         }
 
@@ -45,10 +65,10 @@ extension S3Store {
             let failure = await Task { await self.abortUploads(ofKey: key, known: nil) }.value
             throw error.addingLeftovers(of: failure)
         }
-        let ranges = stride(from: UInt64(0), to: size, by: Int(partSize)).map { $0..<min($0 + partSize, size) }
+        let ranges = stride(from: range.lowerBound, to: range.upperBound, by: Int(partSize)).map { $0..<min($0 + partSize, range.upperBound) }
         do {
             let parts = try await uploadParts(of: file, ranges: ranges, key: key, uploadID: uploadID,
-                                              concurrency: max(1, options.concurrency))
+                                              concurrency: max(1, options.concurrency), progress: options.progress)
             let composite = Self.compositeChecksum(of: parts)
             try await completeMultipartUpload(key: key, uploadID: uploadID, parts: parts, expected: composite)
             return ObjectInfo(key: key, size: size, checksum: composite)
@@ -62,15 +82,17 @@ extension S3Store {
 
     /// Uploads the parts, `concurrency` at a time (start N, add one as each finishes).
     private func uploadParts(of file: LocalFile, ranges: [Range<UInt64>], key: String, uploadID: String,
-                             concurrency: Int) async throws(ObjectStoreError) -> [S3ObjectWriter.Part] {
+                             concurrency: Int, progress: TransferProgress? = nil) async throws(ObjectStoreError) -> [S3ObjectWriter.Part] {
         let numbered = Array(ranges.enumerated())
         return try await BoundedConcurrency.map(numbered, limit: concurrency) { (part) async throws(ObjectStoreError) -> S3ObjectWriter.Part in
             let (index, range) = part
             let digest = try await self.sha256(of: file, range: range, key: key)
-            return try await self.uploadPart(
+            let part = try await self.uploadPart(
                 key: key, uploadID: uploadID, number: index + 1, bytes: [],
                 file: FileRange(descriptor: file.descriptor, offset: range.lowerBound, length: range.count),
                 sha256: digest)
+            progress?.add(UInt64(range.count))
+            return part
         }
     }
 

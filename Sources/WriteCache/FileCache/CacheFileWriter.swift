@@ -1,5 +1,5 @@
 public import SSTFormat
-import Platform
+public import Platform
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -85,6 +85,33 @@ public final class CacheFileWriter: ByteSink {
                                   key: key, cause: error)
         }
         state.withLock { $0.written += UInt64(bytes.count) }
+    }
+
+    /// Counts `size` bytes against the cache's capacity at once: a download knows its size, so
+    /// its ranges need no reservation each. Bytes already reserved are not counted again.
+    ///
+    /// - Errors: `configuration` after commit/abort.
+    public func reserve(size: UInt64) async throws(WriteCacheError) {
+        let grow = try claim { state -> UInt64 in
+            let grow = size > state.reserved ? size - state.reserved : 0
+            state.reserved += grow
+            return grow
+        }
+        if grow > 0 { await cache.reserve(grow) }
+    }
+
+    /// The temp file as a real open file when the cache's file layer is the real disk
+    /// (``PosixFileSystem``), so a store's range reads can write straight into it; `nil` under
+    /// any other layer (write through ``write(_:at:)`` then). Bytes written into it this way
+    /// are counted with ``noteWritten(_:)``, within ``reserve(size:)``. Valid until commit or
+    /// abort.
+    public var realFile: LocalFile? {
+        (cache.fileSystem as? PosixFileSystem)?.localFile(file)
+    }
+
+    /// Counts `count` bytes written into ``realFile`` by someone else.
+    public func noteWritten(_ count: UInt64) {
+        state.withLock { $0.written += count }
     }
 
     private func claim<T>(_ body: (inout State) -> T) throws(WriteCacheError) -> T {

@@ -1,0 +1,109 @@
+public import ObjectStore
+public import Platform
+
+/// The range transfers through a ``FaultyStore``: forwarded to the inner store's own (so an
+/// S3 or file-system store keeps its zero-copy path), with every fault kind injected.
+///
+/// An upload of a range is one `write` attempt of its key and a read into a file one `read`
+/// attempt at its range's start, numbered and decided exactly as the writer and reader paths
+/// are, and recorded with the same trace records: the same seed gives the same trace whichever
+/// path the caller takes. How each kind acts:
+/// - `latency`, `error`, `hang`, `crash`: before the transfer starts.
+/// - `bandwidth`: the transfer is paced at the rule's rate (the range's bytes; for a read, the
+///   bytes delivered).
+/// - `partial`: an upload sends the range up to the cut through an inner writer that is left
+///   open (listed by ``incompleteUploads(prefix:)`` until aborted), then fails, as the writer
+///   path does; a read delivers the range up to the cut, then fails.
+/// - `torn`: the inner store receives the range up to the cut, the caller is told the whole
+///   range was stored (with the whole range's SHA-256 where the store reports one).
+/// - `ackLost`: the transfer is committed, then an error is reported.
+extension FaultyStore {
+    public func upload(from file: LocalFile, range: Range<UInt64>, key: String, options: WriteOptions) async throws(ObjectStoreError) -> ObjectInfo {
+        if bypasses(.write) { return try await inner.upload(from: file, range: range, key: key, options: options) }
+        guard let started = begin(.write, key: key, offset: 0), !started.decision.isEmpty else {
+            return try await inner.upload(from: file, range: range, key: key, options: options)
+        }
+        let decision = started.decision
+        let total = UInt64(range.count)
+        if let outcome = decision.outcome, case .partial = outcome.fault {
+            // The cut and what it leaves open are the writer path's own.
+            var options = options
+            options.expectedSize = total
+            let writer = FaultyWriter(store: self, inner: try await inner.makeWriter(key: key, options: options), key: key,
+                                      attempt: started.attempt, decision: decision, expectedSize: total)
+            return try await writer.upload(from: file, range: range, key: key, blockSize: options.partSize, progress: options.progress)
+        }
+        let context = started.context(.write, key: key, offset: nil)
+        if let limit = decision.bandwidth, total > 0 {
+            try await pace(total, limit, context)
+        }
+        try await applyBefore(decision, context)
+        guard let outcome = decision.outcome else {
+            return try await inner.upload(from: file, range: range, key: key, options: options)
+        }
+        switch outcome.fault {
+        case .torn(let cut):
+            let kept = cut.offset(total: total)
+            let info = try await inner.upload(from: file, range: range.lowerBound..<(range.lowerBound + kept), key: key, options: options)
+            record(context, outcome.rule, .torn, bytes: total - kept, detail: "kept \(kept) of \(total) bytes")
+            // The client sent the whole range; the store dropped the rest.
+            options.progress?.add(total - kept)
+            var checksum = info.checksum
+            if checksum?.algorithm == "sha256" {
+                checksum = try await sha256(of: file, range: range, key: key)
+            }
+            return ObjectInfo(key: info.key, size: total, checksum: checksum)
+        case .ackLost(let error):
+            let info = try await inner.upload(from: file, range: range, key: key, options: options)
+            record(context, outcome.rule, .ackLost, bytes: info.size, detail: "committed, then reported \(error.code)")
+            throw error.storeError(.write, key: key, rule: outcome.rule, what: "the upload was committed but the response was lost")
+        default:
+            return try await inner.upload(from: file, range: range, key: key, options: options)
+        }
+    }
+
+    public func read(key: String, range: Range<UInt64>, into file: LocalFile, at offset: UInt64) async throws(ObjectStoreError) -> UInt64 {
+        if bypasses(.read) { return try await inner.read(key: key, range: range, into: file, at: offset) }
+        guard let started = begin(.read, key: key, offset: range.lowerBound) else {
+            return try await inner.read(key: key, range: range, into: file, at: offset)
+        }
+        let context = started.context(.read, key: key, offset: range.lowerBound)
+        try await applyBefore(started.decision, context)
+        guard let outcome = started.decision.outcome, case .partial(let cut, let error) = outcome.fault else {
+            let written = try await inner.read(key: key, range: range, into: file, at: offset)
+            if let limit = started.decision.bandwidth { try await pace(written, limit, context) }
+            return written
+        }
+        // Only the range up to the cut is fetched. When the object ends before it, the cut is
+        // taken of what the object holds, as the reader path takes it of the bytes returned.
+        let shortened = range.lowerBound..<(range.lowerBound + cut.offset(total: UInt64(range.count)))
+        let written = try await inner.read(key: key, range: shortened, into: file, at: offset)
+        let available = written < UInt64(shortened.count) ? written : UInt64(range.count)
+        let delivered = written < UInt64(shortened.count) ? cut.offset(total: written) : written
+        record(context, outcome.rule, .partial, bytes: delivered, detail: "response cut after \(delivered) of \(available) bytes")
+        let failure = error.storeError(.read, key: key, rule: outcome.rule,
+                                       what: "the connection broke after \(delivered) of \(available) bytes of the response")
+        if let limit = started.decision.bandwidth { try await pace(delivered, limit, context) }
+        throw failure
+    }
+
+    /// The whole-range SHA-256 a torn upload reports (the caller believes all of it was stored).
+    private func sha256(of file: LocalFile, range: Range<UInt64>, key: String) async throws(ObjectStoreError) -> Checksum {
+        do {
+            return try await BlockingIO.run {
+                var hasher = SHA256Accumulator()
+                var offset = range.lowerBound
+                while offset < range.upperBound {
+                    let block = try file.read(at: offset, count: Int(min(1 << 20, range.upperBound - offset)))
+                    if block.isEmpty { break }
+                    hasher.update(block)
+                    offset += UInt64(block.count)
+                }
+                return hasher.finalize()
+            }
+        } catch {
+            throw ObjectStoreError(code: .io, operation: .write, key: key,
+                                   message: "upload to '\(key)': reading the local file '\(file.path)' failed: \(error)", cause: error)
+        }
+    }
+}
