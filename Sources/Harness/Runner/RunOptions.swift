@@ -27,10 +27,13 @@ public struct RunOptions: Sendable {
     /// one: a crash trial's death point (see ``CrashTrials``). With a death point, the scenario's
     /// `crash` fault rules end the process too (exit 86). `nil`: nothing counted.
     public var crashPoint: CrashPoint?
+    /// This runner's place in a multi-node run (`--nodes`, `--node-index`); `nil`: a run on its own.
+    public var node: NodeAssignment?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
                 beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,
-                keepRemote: Bool = false, notice: (@Sendable (String) -> Void)? = nil) {
+                keepRemote: Bool = false, notice: (@Sendable (String) -> Void)? = nil, node: NodeAssignment? = nil) {
+        self.node = node
         self.seedOverride = seedOverride
         self.workDirectory = workDirectory
         self.progress = progress

@@ -1,0 +1,69 @@
+import FaultInjection
+import Foundation
+import WriteCache
+
+/// The node faults of one run, played against the managed cluster while the workload runs.
+final class ClusterFaultRun: Sendable {
+    let schedule: NodeFaultSchedule
+    private let task: Task<Void, Never>
+
+    private init(schedule: NodeFaultSchedule, from start: ContinuousClock.Instant) {
+        self.schedule = schedule
+        task = Task { await schedule.run(from: start) }
+    }
+
+    /// Throws when `scenario` has node faults that this run cannot play: its store did not
+    /// resolve to a managed cluster (a node of a multi-node run without the parent that started
+    /// it), so the rules could never take effect.
+    static func checkTakesEffect(_ scenario: Scenario, remote: RemoteStore, options: RunOptions) throws(ScenarioError) {
+        guard let first = scenario.clusterFaults.first, remote.cluster == nil, options.node?.clusterFaultsByParent != true else { return }
+        throw ScenarioError(code: "invalid", file: scenario.file, issues: [ScenarioIssue(
+            path: "faults[\(first.rule)].layer",
+            message: "cluster faults act on a managed SeaweedFS cluster that this run starts, but its store is \(remote.description) "
+                + "(a node of a multi-node run only sees the shared endpoint), so the rule could never take effect; run the scenario "
+                + "without --node-index (`--nodes N` starts the cluster and plays the faults), or remove the rule")])
+    }
+
+    /// Starts playing the node faults from `start`, unless there are none or the parent plays them.
+    static func start(_ scenario: Scenario, remote: RemoteStore, options: RunOptions, cache: WriteCache,
+                      from start: ContinuousClock.Instant) -> ClusterFaultRun? {
+        guard !scenario.clusterFaults.isEmpty, let cluster = remote.cluster, options.node?.clusterFaultsByParent != true else { return nil }
+        let metrics = cache.metrics
+        let schedule = NodeFaultSchedule(faults: scenario.clusterFaults, control: SeaweedFSClusterControl(cluster: cluster),
+                                         retries: { metrics.retries.count })
+        return ClusterFaultRun(schedule: schedule, from: start)
+    }
+
+    /// Stops faults that have not started, undoes those in progress, and returns what happened.
+    func finish() async -> [NodeFaultEvent] {
+        task.cancel()
+        await task.value
+        return schedule.events
+    }
+}
+
+extension RunResult {
+    /// The result with the node fault events in its fault report (counted per kind) and the
+    /// outages they caused.
+    func withNodeFaults(_ events: [NodeFaultEvent]) -> RunResult {
+        guard !events.isEmpty else { return self }
+        var result = self
+        result.faults.nodeFaults = events
+        let started = Dictionary(grouping: events, by: \.rule).values.compactMap { $0.min { $0.atSeconds < $1.atSeconds } }
+        for event in started where event.action != "failed" {
+            result.faults.injected += 1
+            result.faults.byKind["node-" + event.kind, default: 0] += 1
+        }
+        result.outages = NodeOutage.from(events, segments: segments)
+        let failed = events.filter { $0.action == "failed" }
+        if !failed.isEmpty {
+            result.checks.append(CheckResult(name: "node-faults-applied", passed: false,
+                                             detail: failed.map { "faults[\($0.rule)] \($0.node): \($0.detail)" }.joined(separator: "; ")))
+            result.passed = false
+        } else {
+            result.checks.append(CheckResult(name: "node-faults-applied", passed: true,
+                                             detail: "\(events.count) node fault event(s), every node back before the checks"))
+        }
+        return result
+    }
+}
