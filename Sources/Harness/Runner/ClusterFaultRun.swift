@@ -45,25 +45,39 @@ final class ClusterFaultRun: Sendable {
 extension RunResult {
     /// The result with the node fault events in its fault report (counted per kind) and the
     /// outages they caused.
-    func withNodeFaults(_ events: [NodeFaultEvent]) -> RunResult {
+    ///
+    /// - Parameter replicated: the cluster keeps a second copy of every volume; then every read
+    ///   back must succeed, node faults or not (`reads-survive-node-faults`).
+    func withNodeFaults(_ events: [NodeFaultEvent], replicated: Bool = false) -> RunResult {
         guard !events.isEmpty else { return self }
         var result = self
+        if replicated, reads.attempted > 0 {
+            result.checks.append(CheckResult(
+                name: "reads-survive-node-faults", passed: reads.failed == 0,
+                detail: "\(reads.succeeded) of \(reads.attempted) acknowledged file(s) read back from the replicated cluster with node faults in play"
+                    + (reads.failed == 0 ? "" : "; \(reads.failed) failed")))
+        }
         result.faults.nodeFaults = events
         let started = Dictionary(grouping: events, by: \.rule).values.compactMap { $0.min { $0.atSeconds < $1.atSeconds } }
         for event in started where event.action != "failed" {
             result.faults.injected += 1
             result.faults.byKind["node-" + event.kind, default: 0] += 1
         }
+        // The expectation on injected faults was evaluated before the node faults were counted.
+        result.expectations = expectations.map { expectation in
+            guard expectation.name == "minFaultsInjected", let minimum = Int(expectation.expected.dropFirst(3)) else { return expectation }
+            var updated = expectation
+            updated.actual = "\(result.faults.injected)"
+            updated.passed = result.faults.injected >= minimum
+            return updated
+        }
         result.outages = NodeOutage.from(events, segments: segments)
         let failed = events.filter { $0.action == "failed" }
-        if !failed.isEmpty {
-            result.checks.append(CheckResult(name: "node-faults-applied", passed: false,
-                                             detail: failed.map { "faults[\($0.rule)] \($0.node): \($0.detail)" }.joined(separator: "; ")))
-            result.passed = false
-        } else {
-            result.checks.append(CheckResult(name: "node-faults-applied", passed: true,
-                                             detail: "\(events.count) node fault event(s), every node back before the checks"))
-        }
+        result.checks.append(CheckResult(
+            name: "node-faults-applied", passed: failed.isEmpty,
+            detail: failed.isEmpty ? "\(events.count) node fault event(s), every node back before the checks"
+                : failed.map { "faults[\($0.rule)] \($0.node): \($0.detail)" }.joined(separator: "; ")))
+        result.passed = result.checks.allSatisfy(\.passed) && result.expectations.allSatisfy(\.passed)
         return result
     }
 }

@@ -139,7 +139,7 @@ public enum MultiNodeRun {
         }
         merged.store = remote.description
         let events = faults?.events ?? []
-        if !events.isEmpty { merged = merged.withNodeFaults(events) }
+        if !events.isEmpty { merged = merged.withNodeFaults(events, replicated: (remote.cluster?.layout.extraCopies ?? 0) > 0) }
         merged = merged.addingChecks(await NodeUnionChecks.run(merged, store: remote.store))
         if options.keepRemote {
             options.notice?("kept \(merged.objects.count) object(s) of \(options.nodes) node(s) under their prefixes (--keep-remote)")

@@ -149,7 +149,7 @@ public enum ScenarioRunner {
         return assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
                         remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
                         checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
-            .withNodeFaults(nodeEvents)
+            .withNodeFaults(nodeEvents, replicated: (remote.cluster?.layout.extraCopies ?? 0) > 0)
             .finished(keys: keys, secrets: remote.secrets)
             .withNodeSection(options.node)
     }
