@@ -12,16 +12,18 @@ final class ClusterFaultRun: Sendable {
         task = Task { await schedule.run(from: start) }
     }
 
-    /// Throws when `scenario` has node faults that this run cannot play: its store did not
-    /// resolve to a managed cluster (a node of a multi-node run without the parent that started
-    /// it), so the rules could never take effect.
-    static func checkTakesEffect(_ scenario: Scenario, remote: RemoteStore, options: RunOptions) throws(ScenarioError) {
-        guard let first = scenario.clusterFaults.first, remote.cluster == nil, options.node?.clusterFaultsByParent != true else { return }
+    /// Throws when `scenario` has node faults that this run cannot play: its store will not be a
+    /// managed cluster this run starts (a node of a multi-node run only sees the shared endpoint,
+    /// and plays no faults unless its parent does), so the rules could never take effect.
+    /// Checked before anything is started.
+    static func checkTakesEffect(_ scenario: Scenario, options: RunOptions) throws(ScenarioError) {
+        guard let first = scenario.clusterFaults.first, scenario.store.cluster == nil || options.node != nil,
+              options.node?.clusterFaultsByParent != true else { return }
         throw ScenarioError(code: "invalid", file: scenario.file, issues: [ScenarioIssue(
             path: "faults[\(first.rule)].layer",
-            message: "cluster faults act on a managed SeaweedFS cluster that this run starts, but its store is \(remote.description) "
-                + "(a node of a multi-node run only sees the shared endpoint), so the rule could never take effect; run the scenario "
-                + "without --node-index (`--nodes N` starts the cluster and plays the faults), or remove the rule")])
+            message: "cluster faults act on the managed SeaweedFS cluster a run starts, but node \(options.node?.index ?? 0) of a multi-node run "
+                + "only sees the shared endpoint, so the rule could never take effect here; run the scenario with --nodes N and without "
+                + "--node-index (the parent starts the cluster and plays the faults), or remove the rule")])
     }
 
     /// Starts playing the node faults from `start`, unless there are none or the parent plays them.

@@ -23,6 +23,7 @@ extension ScenarioRunner {
         let seed = options.seedOverride ?? scenario.seed
         let startDate = Date()
         let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
+        try ClusterFaultRun.checkTakesEffect(scenario, options: options)
         let runID = options.node?.runID ?? RunID.make(date: startDate)
         let area = try await WorkArea.open(directory: options.workDirectory,
                                            marker: WorkAreaMarker(runID: runID, scenario: scenario.name, date: startDate))

@@ -20,7 +20,6 @@ public enum ScenarioRunner {
         let keys = RunKeys(basePrefix: scenario.store.prefix + "flushbench/\(scenario.name)/" + (options.node?.prefixSegment ?? ""),
                            runID: area.runID)
         do {
-            try ClusterFaultRun.checkTakesEffect(scenario, remote: remote, options: options)
             try await SetupCheck.run(remote, prefix: keys.runPrefix, scenario: scenario.name)
         } catch {
             await remote.server?.stop()
