@@ -10,7 +10,7 @@ struct ScenarioLoaderClusterTests {
     func cluster(faults: String = "", store: String = "\"cluster\": { \"volumeServers\": 3, \"replication\": \"001\" }") -> String {
         """
         { "name": "c", "timeLimit": "1m", "store": { "kind": "s3"\(store.isEmpty ? "" : ", " + store) },
-          "workload": { "regions": 1, "flushesPerRegion": 2 }\(faults.isEmpty ? "" : ", \"faults\": [\(faults)]") }
+          "workload": { "regions": 1, "flushesPerRegion": 2, "concurrency": 1 }\(faults.isEmpty ? "" : ", \"faults\": [\(faults)]") }
         """
     }
 
