@@ -66,13 +66,26 @@ struct FlushbenchBinaryClusterTests {
             #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
         }
         let store = S3Store(configuration: server.configuration)
-        #expect(try await store.list(prefix: "flushbench/across/").count == 16, "each node keeps its 8 objects for the merge")
+        let kept = try await store.list(prefix: "flushbench/across/").map(\.key).sorted()
+        #expect(kept.count == 16, "each node keeps its 8 objects for the merge")
         let out = try LocalTemporary.directory()
-        let merged = try Binary.run(["merge", results, "--check-remote", "--bucket", "flushbench-nodes", "--out", out], environment: environment)
+        let merged = try Binary.run(["merge", results, "--check-remote", "--keep-remote", "--bucket", "flushbench-nodes", "--out", out], environment: environment)
         #expect(merged.status == 0, "\(merged.output) \(merged.errors)")
         let result = try mergedResult(in: out, named: "across")
         #expect(result.nodes?.count == 2 && result.objects.count == 16)
         #expect(result.checks.filter { $0.name.hasPrefix("union/") }.map(\.passed) == [true, true, true])
+
+        // One acknowledged object lost and one stray object beside them: the union checks name both.
+        let lost = try #require(kept.first { $0.contains("/node-1/") })
+        try await store.delete(key: lost)
+        let stray = (lost.split(separator: "/").dropLast().joined(separator: "/")) + "/stray.parquet"
+        try await store.put(key: stray, bytes: [1, 2, 3])
+        let failingOut = try LocalTemporary.directory()
+        let failing = try Binary.run(["merge", results, "--check-remote", "--bucket", "flushbench-nodes", "--out", failingOut], environment: environment)
+        #expect(failing.status == 1, "\(failing.output) \(failing.errors)")
+        let failed = try mergedResult(in: failingOut, named: "across")
+        #expect(failed.checks.first { $0.name == "union/acknowledged-objects-present" }?.detail.contains(lost) == true)
+        #expect(failed.checks.first { $0.name == "union/no-unknown-orphans" }?.detail.contains(stray) == true)
         #expect(!merged.output.contains(server.configuration.credentials.secretAccessKey))
         #expect(try await store.list(prefix: "flushbench/across/").isEmpty, "the merge removes what the nodes kept")
         await server.stop()
