@@ -55,6 +55,15 @@ struct NodeOptions: ParsableArguments {
             while getppid() == parentPid {
                 try? await Task.sleep(for: .milliseconds(500))
             }
+            // The parent read this node's output through pipes: with it gone, a write would end
+            // the node by SIGPIPE before its clean-up. Write to /dev/null from here on.
+            signal(SIGPIPE, SIG_IGN)
+            let null = open("/dev/null", O_WRONLY)
+            if null >= 0 {
+                dup2(null, STDOUT_FILENO)
+                dup2(null, STDERR_FILENO)
+                close(null)
+            }
             kill(getpid(), SIGTERM)
         }
     }
