@@ -34,8 +34,8 @@ extension ScenarioLoader {
         let before = reader.issues.count
         _ = fields.take("layer")
         guard let layout = store.cluster else {
-            reader.report(fields.child("layer"), "a cluster fault kills or pauses a node of a managed SeaweedFS cluster, and this "
-                + "scenario's store (\(store.kind.rawValue)) is not one, so the rule could never take effect; "
+            reader.report(fields.child("layer"), "cluster faults are not available on this store (\(store.kind.rawValue), not a managed "
+                + "SeaweedFS cluster): they kill or pause a node of one, so the rule could never take effect; "
                 + "use \"store\": { \"kind\": \"s3\", \"cluster\": { \"volumeServers\": 3, \"replication\": \"001\" } } or remove the rule")
             return nil
         }
