@@ -99,7 +99,6 @@ extension RunCommand {
             throw ExitCode(.setupFailed)
         }
         let path = try await ResultWriter.write(result, name: scenario.name, to: directory)
-        try await writeSummary([result], directory: directory, stamp: stamp)
         progress.line("    \(result.passed ? "PASS" : "FAIL") on \(nodes) node(s): \(result.flushes.succeeded)/\(result.flushes.attempted) flushes, "
             + String(format: "goodput %.1f MiB/s (attempted %.1f)", result.throughput.acknowledgedMiBps, result.throughput.attemptedMiBps)
             + " -> \(path)")
@@ -107,6 +106,7 @@ extension RunCommand {
         for expectation in result.expectations where !expectation.passed {
             progress.line("      \(expectation.name): expected \(expectation.expected), got \(expectation.actual)")
         }
+        try await writeSummary([result], directory: directory, stamp: stamp)
         if let status = interruption.exitStatus { throw ExitCode(status) }
         if !result.passed { throw ExitCode(.failed) }
     }

@@ -89,5 +89,14 @@ struct RunResultMergeTests {
         // 6 MiB/s (segment 8-10 s) is below 80 % of 10; 9 MiB/s (10-12 s) is the first above.
         #expect(outage?.recoveredAtSeconds == 10)
         #expect(outage?.timeToRecoverSeconds == 3.5)
+
+        // Nothing completed before the fault: there is no rate to recover to.
+        let idle = segments.map { segment in
+            var quiet = segment
+            if segment.endSeconds <= 4 { quiet.MiBps = 0 }
+            return quiet
+        }
+        let slowStart = NodeOutage.from(events, segments: idle).first
+        #expect(slowStart?.baselineMiBps == 0 && slowStart?.recoveredAtSeconds == nil && slowStart?.timeToRecoverSeconds == nil)
     }
 }

@@ -16,7 +16,7 @@ public struct NodeOutage: Sendable, Codable, Equatable {
     /// Mean acknowledged MiB/s of the segments that ended before the outage.
     public var baselineMiBps: Double?
     /// The start of the first segment from the node's return on that reached 80 % of the
-    /// baseline; `nil` when none did (or there was no baseline).
+    /// baseline; `nil` when none did (or there was no baseline, or it was zero).
     public var recoveredAtSeconds: Double?
     /// `recoveredAtSeconds - backAtSeconds`, at least 0: how long throughput took to recover,
     /// to the resolution of the segments.
@@ -35,6 +35,8 @@ public struct NodeOutage: Sendable, Codable, Equatable {
             guard !earlier.isEmpty, let back = outage.backAtSeconds else { return outage }
             let baseline = earlier.reduce(0) { $0 + $1.MiBps } / Double(earlier.count)
             outage.baselineMiBps = (baseline * 1000).rounded() / 1000
+            // Nothing completed before the fault (a slow start): no rate to recover to.
+            guard baseline > 0 else { return outage }
             if let recovered = segments.first(where: { $0.endSeconds > back && $0.MiBps >= 0.8 * baseline }) {
                 outage.recoveredAtSeconds = recovered.startSeconds
                 outage.timeToRecoverSeconds = ((max(0, recovered.startSeconds - back)) * 1000).rounded() / 1000

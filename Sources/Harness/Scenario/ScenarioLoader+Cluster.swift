@@ -95,3 +95,10 @@ extension ScenarioLoader {
         }
     }
 }
+
+extension StoreSpec {
+    /// `a cluster of N volume servers (replication xyz)` for a managed cluster, else `nil`.
+    public var clusterSummary: String? {
+        cluster.map { "a cluster of \($0.volumeServers) volume servers (replication \($0.replication))" }
+    }
+}
