@@ -81,6 +81,13 @@ bench-sst: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench sst --out Results/runs
 
+## bench-cluster: release build; a volume server killed mid-run on a 3-node SeaweedFS cluster, then four datanodes on one cluster
+.PHONY: bench-cluster
+bench-cluster: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) run Scenarios/cluster/volume-server-killed.json --out Results/runs
+	$(RELEASE_BIN) run Scenarios/cluster/four-datanodes.json --nodes 4 --out Results/runs
+
 GATE_REPEAT ?= 5
 GATE_PAIRED_REPEAT ?= 10
 GATE_AGAINST ?= main

@@ -113,7 +113,8 @@ public final class SeaweedFS: Sendable {
         process.logTail(lines: lines)
     }
 
-    private static func removeSockets(ports: [Int]) {
+    /// Removes the unix sockets `weed` makes for `ports` (it does not always remove them itself).
+    static func removeSockets(ports: [Int]) {
         for port in ports {
             for name in ["master", "volume", "filer", "s3"] {
                 unlink("/tmp/seaweedfs-\(name)-grpc-\(port).sock")

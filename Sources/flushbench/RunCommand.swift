@@ -38,12 +38,20 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Keep what the run wrote to an external S3 endpoint (removed after the checks otherwise), so anyone can verify the objects listed in the result.")
     var keepRemote = false
 
+    @OptionGroup var nodeOptions: NodeOptions
+
     func validate() throws {
         guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repeat must be between 1 and 100") }
+        try nodeOptions.validate(repetitions: repetitions, workDir: workDir)
     }
 
     func run() async throws {
         let scenarios = try rejectCrashRules(loadScenarios(files))
+        if nodeOptions.isParent {
+            try await runNodes(scenarios)
+            return
+        }
+        nodeOptions.watchParent()
         if workDir != nil, scenarios.count * repetitions > 1 {
             throw ValidationError("--work-dir keeps one run's files: give one scenario and no --repeat")
         }
@@ -63,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
                 do {
                     let options = RunOptions(
                         seedOverride: seed, workDirectory: workDir.map { URL(fileURLWithPath: $0).path },
-                        progress: { progress.update($0) }, keepRemote: keepRemote, notice: { progress.line("    " + $0) })
+                        progress: { progress.update($0) }, keepRemote: keepRemote || nodeOptions.nodeIndex != nil,
+                        notice: { progress.line("    " + $0) }, node: try nodeOptions.assignment())
                     let result = try await interruption.run { try await ScenarioRunner.run(scenario, options: options) }
                     progress.finish()
                     let directory = try await runDirectory(in: out, stamp: stamp, made: &madeDirectory)

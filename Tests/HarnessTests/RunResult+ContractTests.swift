@@ -27,7 +27,7 @@ struct RunResultContractTests {
             #expect(bytes[key] != nil, "missing bytes.\(key)")
         }
         let flush = (json["latency"] as! [String: Any])["flush"] as! [String: Any]
-        #expect(Set(flush.keys) == ["count", "p50Ms", "p90Ms", "p99Ms", "maxMs"])
+        #expect(Set(flush.keys) == ["count", "p50Ms", "p90Ms", "p99Ms", "maxMs", "histogram"])
         let faults = json["faults"] as! [String: Any]
         #expect(faults["trace"] is [Any] && faults["byKind"] != nil)
         let memory = json["memory"] as! [String: Any]

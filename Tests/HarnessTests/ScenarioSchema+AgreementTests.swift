@@ -6,6 +6,8 @@ import Testing
 struct ScenarioSchemaAgreementTests {
     let schemaPath = repositoryRoot + "/Scenarios/scenario.schema.json"
     let everyField = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field.json"
+    /// A managed cluster and its node faults (an endpoint and a cluster exclude each other).
+    let everyClusterField = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field-cluster.json"
 
     /// Validates `files` with the schema through python's jsonschema.
     func schemaVerdicts(_ files: [String]) throws -> [String: Bool] {
@@ -56,7 +58,8 @@ struct ScenarioSchemaAgreementTests {
     func shippedScenariosValidForBoth() throws {
         let directory = repositoryRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField]
+            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField, everyClusterField]
+            + (try FileManager.default.contentsOfDirectory(atPath: directory + "/cluster")).filter { $0.hasSuffix(".json") }.map { directory + "/cluster/" + $0 }
         let verdicts = try schemaVerdicts(files)
         for file in files {
             #expect(verdicts[file] == true, "the schema rejects \(file)")
@@ -71,7 +74,8 @@ struct ScenarioSchemaAgreementTests {
         let scenario = defs["scenario"] as! [String: Any]
         let declared = schemaPaths(scenario, "", defs).filter { !$0.hasPrefix("faults") }
         let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: everyField)))
-        let used = documentPaths(fixture, "")
+        let clusterFixture = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: everyClusterField)))
+        let used = documentPaths(fixture, "").union(documentPaths(clusterFixture, ""))
         #expect(declared.subtracting(used).isEmpty, "schema properties the fixture does not use: \(declared.subtracting(used).sorted())")
         #expect(used.subtracting(declared).isEmpty, "fixture keys the schema does not declare: \(used.subtracting(declared).sorted())")
     }
@@ -98,6 +102,9 @@ struct ScenarioSchemaAgreementTests {
         ("\"prefix\": \"p/\"", "\"prefix\": \"a\\u0000/\"", false),
         ("\"layer\": \"store\"", "\"layer\": \"network\"", false),
         ("\"layer\": \"store\"", "\"layer\": \"cluster\"", false),
+        ("\"endpoint\": \"http://127.0.0.1:9\",", "\"endpoint\": \"http://127.0.0.1:9\", \"cluster\": {},", false),
+        ("\"kind\": \"s3\", \"endpoint\": \"http://127.0.0.1:9\"", "\"kind\": \"s3\", \"cluster\": {}", true),
+        ("\"kind\": \"crash\", \"nth\": [99] }", "\"kind\": \"crash\", \"nth\": [99] }, { \"layer\": \"cluster\", \"kind\": \"kill\", \"node\": \"s3\", \"at\": \"1s\", \"for\": \"1s\" }", false),
         ("\"nth\": [1, 2]", "\"nth\": 2", true),
         ("\"nth\": [1, 2]", "\"nth\": []", false),
         ("\"seed\": 3", "\"seed\": 3, \"seed\": 4", false),

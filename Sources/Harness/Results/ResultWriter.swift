@@ -172,6 +172,7 @@ public enum ResultWriter {
             lines += ["", "First failures:", ""]
             for failure in result.failures.prefix(5) { lines.append("- flush \(failure.flush): \(failure.code): \(failure.message)") }
         }
+        lines += clusterMarkdown(result)
         return lines.joined(separator: "\n")
     }
 }

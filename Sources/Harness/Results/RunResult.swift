@@ -47,6 +47,11 @@ public struct RunResult: Sendable, Codable {
     public var checks: [CheckResult]
     public var expectations: [ExpectationResult]
     public var passed: Bool
+    /// Each node fault's outage (`"layer": "cluster"` rules): when the node went down and came
+    /// back, the client's retries in between, and how long throughput took to recover.
+    public var outages: [NodeOutage]? = nil
+    /// A multi-node run's merged document: one section per node (`nil` for a single runner).
+    public var nodes: [NodeSection]? = nil
 }
 
 extension RunResult {
@@ -106,6 +111,9 @@ public struct LatencySummary: Sendable, Codable, Equatable {
     public var p90Ms: Double
     public var p99Ms: Double
     public var maxMs: Double
+    /// The HDR histogram behind the percentiles, sparse (microseconds), so results of many
+    /// nodes merge exactly instead of averaging percentiles.
+    public var histogram: SparseHistogram? = nil
 }
 
 public struct Bytes: Sendable, Codable, Equatable {
@@ -125,6 +133,9 @@ public struct FaultsReport: Sendable, Codable {
     public var byRule: [Int]
     /// Which rule hit which operation on which key, at which attempt.
     public var trace: [FaultRecord]
+    /// What the node faults of a managed cluster did, with their times (wall-clock: a scenario
+    /// with them is never one of the gate's seeded-counter scenarios).
+    public var nodeFaults: [NodeFaultEvent]? = nil
 }
 
 public struct FlushCounts: Sendable, Codable, Equatable {

@@ -50,7 +50,7 @@ struct FlushWorkload: Sendable {
         let workload = scenario.workload
         var flushes: [Planned] = []
         for index in 0..<workload.totalFlushes {
-            let region = (UInt64(1024) << 32) | UInt64(index % workload.regions)
+            let region = (UInt64(1024) << 32) | UInt64(workload.firstRegion + index % workload.regions)
             let idBits = (generator.next(), generator.next())
             let fileID = UUID(uuid: Self.uuidBytes(idBits.0, idBits.1))
             if case .rate(let rate, let poisson) = workload.arrival {

@@ -7,8 +7,8 @@ import Platform
 struct RemoteStore: Sendable {
     /// The store the cache talks to (before faults).
     let store: any ObjectStore
-    /// A managed SeaweedFS to stop after the run.
-    let server: SeaweedFS?
+    /// A managed SeaweedFS (one process or a cluster) to stop after the run.
+    let server: (any ManagedS3Server)?
     /// What to call it in reports (never with credentials).
     let description: String
     /// Secrets to redact from every report: the secret key of an external endpoint and any
@@ -16,6 +16,8 @@ struct RemoteStore: Sendable {
     var secrets: [String] = []
     /// Whether it outlives the run (an external S3 endpoint): what the run wrote must be removed.
     var isExternal: Bool { server == nil && store.kind == "s3" }
+    /// The managed cluster, when the store is one (node faults act on it).
+    var cluster: SeaweedFSCluster? { server as? SeaweedFSCluster }
 
     /// Builds the store a scenario asks for.
     ///
@@ -23,8 +25,10 @@ struct RemoteStore: Sendable {
     /// - `fs`: a ``FileSystemStore`` at `workDirectory/remote`.
     /// - `s3`: `store.endpoint`, else `AWS_ENDPOINT_URL` (credentials from the standard AWS
     ///   variables), else a managed SeaweedFS on loopback started for this run.
+    ///   With `store.cluster`, a managed SeaweedFS cluster instead, unless the run is a node of a
+    ///   multi-node run (`inNode`): the nodes share the endpoint their parent (or user) gives.
     static func make(_ spec: StoreSpec, workDirectory: String, scenario: String,
-                     environment: [String: String]? = nil) async throws(RunSetupError) -> RemoteStore {
+                     environment: [String: String]? = nil, inNode: Bool = false) async throws(RunSetupError) -> RemoteStore {
         switch spec.kind {
         case .memory:
             return RemoteStore(store: MemoryStore(), server: nil, description: "memory")
@@ -37,6 +41,7 @@ struct RemoteStore: Sendable {
             }
         case .s3:
             let bucket = spec.bucket ?? "flushbench"
+            if let layout = spec.cluster, !inNode { return try await startCluster(layout, bucket: bucket, scenario: scenario) }
             var configuration: S3Configuration?
             var urlSecrets: [String] = []
             do {
@@ -62,6 +67,18 @@ struct RemoteStore: Sendable {
             } catch {
                 throw RunSetupError(code: "store", scenario: scenario, message: "cannot start SeaweedFS for the s3 store: \(error)")
             }
+        }
+    }
+
+    /// Starts the managed SeaweedFS cluster of `store.cluster`.
+    static func startCluster(_ layout: SeaweedFSClusterLayout, bucket: String, scenario: String) async throws(RunSetupError) -> RemoteStore {
+        do {
+            let cluster = try await SeaweedFSCluster.start(layout, bucket: bucket)
+            return RemoteStore(store: S3Store(configuration: cluster.configuration), server: cluster,
+                               description: "s3 on a managed SeaweedFS cluster (\(layout.volumeServers) volume servers, "
+                                   + "replication \(layout.replication)) at \(cluster.configuration.endpoint)")
+        } catch {
+            throw RunSetupError(code: "store", scenario: scenario, message: "cannot start the SeaweedFS cluster for the s3 store: \(error)")
         }
     }
 }

@@ -132,6 +132,11 @@ struct RunChecks {
     }
 
     private func remoteDigest(_ key: String) async throws -> (size: UInt64, checksum: Checksum) {
+        try await Self.remoteDigest(key, store: store)
+    }
+
+    /// The size and SHA-256 of the object `key` on `store`, read in 8 MiB ranges.
+    static func remoteDigest(_ key: String, store: any ObjectStore) async throws -> (size: UInt64, checksum: Checksum) {
         let size = try await store.stat(key: key).size
         var hasher = SHA256Accumulator()
         var offset: UInt64 = 0

@@ -31,10 +31,13 @@ public struct RunOptions: Sendable {
     /// The file layer under the cache (a crash trial's recording layer in power mode); the real
     /// disk when `nil`. The scenario's `local` fault rules and a crash point wrap it.
     public var fileSystem: (any FileSystem)?
+    /// This runner's place in a multi-node run (`--nodes`, `--node-index`); `nil`: a run on its own.
+    public var node: NodeAssignment?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
                 beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,
-                keepRemote: Bool = false, notice: (@Sendable (String) -> Void)? = nil) {
+                keepRemote: Bool = false, notice: (@Sendable (String) -> Void)? = nil, node: NodeAssignment? = nil) {
+        self.node = node
         self.seedOverride = seedOverride
         self.workDirectory = workDirectory
         self.progress = progress

@@ -69,7 +69,7 @@ extension ScenarioRunner {
         func ms(_ micros: UInt64) -> Double { (Double(micros) / 1000 * 1000).rounded() / 1000 }
         return LatencySummary(count: histogram.totalCount, p50Ms: ms(histogram.valueAtPercentile(50)),
                               p90Ms: ms(histogram.valueAtPercentile(90)), p99Ms: ms(histogram.valueAtPercentile(99)),
-                              maxMs: ms(histogram.max))
+                              maxMs: ms(histogram.max), histogram: SparseHistogram(histogram))
     }
 
     /// Throughput over time: the flush phase cut into up to 10 equal segments (like warp).

@@ -18,10 +18,13 @@ extension ScenarioRunner {
     ///   files flushbench did not make; ``RunSetupError`` when the store or the cache cannot be set
     ///   up; ``ScenarioError`` when its faults are invalid; ``RunInterrupted`` when cancelled.
     public static func run(_ scenario: Scenario, options: RunOptions = RunOptions()) async throws -> RunResult {
+        var scenario = scenario
+        if let node = options.node { scenario.workload.firstRegion = node.index * scenario.workload.regions }
         let seed = options.seedOverride ?? scenario.seed
         let startDate = Date()
         let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
-        let runID = RunID.make(date: startDate)
+        try ClusterFaultRun.checkTakesEffect(scenario, options: options)
+        let runID = options.node?.runID ?? RunID.make(date: startDate)
         let area = try await WorkArea.open(directory: options.workDirectory,
                                            marker: WorkAreaMarker(runID: runID, scenario: scenario.name, date: startDate))
         for stale in await WorkArea.sweepStale() {

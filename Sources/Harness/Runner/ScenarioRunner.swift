@@ -15,8 +15,10 @@ public enum ScenarioRunner {
     static func run(_ scenario: Scenario, seed: UInt64, startDate: Date, plan: FaultPlan, options: RunOptions,
                     area: WorkArea) async throws -> RunResult {
         let work = area.path
-        let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name, environment: options.environment)
-        let keys = RunKeys(basePrefix: scenario.store.prefix + "flushbench/\(scenario.name)/", runID: area.runID)
+        let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name, environment: options.environment,
+                                                inNode: options.node != nil)
+        let keys = RunKeys(basePrefix: scenario.store.prefix + "flushbench/\(scenario.name)/" + (options.node?.prefixSegment ?? ""),
+                           runID: area.runID)
         do {
             try await SetupCheck.run(remote, prefix: keys.runPrefix, scenario: scenario.name)
         } catch {
@@ -76,6 +78,7 @@ public enum ScenarioRunner {
         let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache, journal: journal, keys: keys)
         let start = ContinuousClock.now
         deadline.move(to: start + scenario.timeLimit)
+        let nodeFaults = ClusterFaultRun.start(scenario, remote: remote, options: options, cache: cache, from: start)
         let progressTask = options.progress.map { report in
             Task {
                 while !Task.isCancelled {
@@ -105,6 +108,8 @@ public enum ScenarioRunner {
             readCounts.withLock { $0 = counts }
         }
         let flushPhase = (flushEnded.withLock { $0 } ?? .now) - start
+        // Every node is back (restarted, resumed) before the checks look at the store.
+        let nodeEvents = await nodeFaults?.finish() ?? []
         progressTask?.cancel()
         budget.workloadEnded(in: workloadEnd)
         let reads = readCounts.withLock { $0 }
@@ -151,7 +156,9 @@ public enum ScenarioRunner {
         return assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
                         remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
                         checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
+            .withNodeFaults(nodeEvents, replicated: (remote.cluster?.layout.extraCopies ?? 0) > 0)
             .finished(keys: keys, secrets: remote.secrets)
+            .withNodeSection(options.node)
     }
 
     /// Reads each acknowledged file back through the cache (evicting it first if asked).

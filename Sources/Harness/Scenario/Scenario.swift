@@ -1,3 +1,5 @@
+public import FaultInjection
+public import Servers
 public import WriteCache
 
 /// One scenario: a flush workload, the store and cache it runs against, the faults to inject,
@@ -31,6 +33,9 @@ public struct Scenario: Sendable {
     public var cleanupTimeLimit: Duration
     /// The file it came from.
     public var file: String
+    /// The `"layer": "cluster"` rules of `faults` (node faults of a managed cluster), which the
+    /// runner plays against the cluster's processes; `faults` holds the others.
+    public var clusterFaults: [NodeFault] = []
 }
 
 /// Which remote store a scenario runs against.
@@ -46,6 +51,9 @@ public struct StoreSpec: Sendable, Equatable {
     public var region: String?
     /// Prefix of every object key.
     public var prefix: String
+    /// A managed SeaweedFS cluster (master, volume servers, filer, S3 gateway) instead of the
+    /// single-process server; only for `s3` without an endpoint.
+    public var cluster: SeaweedFSClusterLayout? = nil
 }
 
 /// The local cache of a scenario.
@@ -94,6 +102,9 @@ public struct WorkloadSpec: Sendable, Equatable {
     /// Evict the files before reading them back (so reads download).
     public var evictBeforeRead: Bool
     public var arrival: Arrival
+    /// The first region number: node `i` of a multi-node run writes regions
+    /// `i * regions ..< (i + 1) * regions`, so the nodes never share a region.
+    public var firstRegion: Int = 0
 
     public var totalFlushes: Int { regions * flushesPerRegion }
 }

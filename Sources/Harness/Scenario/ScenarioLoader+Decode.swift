@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 import WriteCache
 
@@ -47,6 +48,12 @@ extension ScenarioLoader {
                     store.endpoint = text
                 case "bucket": store.bucket = text
                 default: store.region = text
+                }
+            }
+            if let raw = fields.take("cluster") {
+                store.cluster = decodeCluster(raw, path: fields.child("cluster"), kind: store.kind, reader: &reader)
+                if store.endpoint != nil {
+                    reader.report(fields.child("endpoint"), "a managed cluster is started by the run on loopback; remove endpoint, or remove cluster to use that endpoint")
                 }
             }
             if let raw = fields.take("prefix"), let text = reader.string(raw, fields.child("prefix")) {
@@ -112,10 +119,17 @@ extension ScenarioLoader {
 
         // faults
         var faults: [JSONValue] = []
+        var clusterFaults: [NodeFault] = []
         if let raw = top.take("faults"), let items = reader.array(raw, sub("faults")) {
             for (index, item) in items.enumerated() {
                 let rulePath = JSONPath.element(sub("faults"), index)
                 guard reader.object(item, rulePath) != nil else { continue }
+                if case .object(let fields) = item, fields["layer"] == .string("cluster") {
+                    if let fault = decodeNodeFault(item, path: rulePath, index: index, store: store, timeLimit: timeLimit, reader: &reader) {
+                        clusterFaults.append(fault)
+                    }
+                    continue
+                }
                 if case .object(let fields) = item, fields["layer"] == .string("network") {
                     reader.report(JSONPath.child(rulePath, "layer"), "the network fault layer (a proxy in front of S3) is not available in this version, "
                         + "so this rule could never fire; use \"store\" (the default, in-process) or remove the rule")
@@ -132,13 +146,14 @@ extension ScenarioLoader {
             }
         }
 
+        checkOverlaps(clusterFaults, faultsPath: sub("faults"), reader: &reader)
         // Bounds that depend on the workload are checked only against a valid one.
         let expect = decodeExpectations(&top, workload: workloadIsValid ? workload : nil, reader: &reader)
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,
                         download: download, workload: workload, faults: faults, expect: expect, timeLimit: timeLimit,
-                        cleanupTimeLimit: cleanupTimeLimit, file: file)
+                        cleanupTimeLimit: cleanupTimeLimit, file: file, clusterFaults: clusterFaults)
     }
 
     private static func decodeWorkload(_ top: inout ObjectFields, reader: inout ScenarioReader) -> WorkloadSpec? {
