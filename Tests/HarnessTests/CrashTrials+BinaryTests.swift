@@ -54,6 +54,14 @@ struct CrashTrialsBinaryTests {
         #expect(outcome.output.contains("3 of 3 trials consistent"), "\(outcome.output)")
     }
 
+    @Test("two seeded power cuts of the s3 crash scenario are consistent: the remote is not rolled back, the cache is")
+    func s3PowerTrialsAreConsistent() throws {
+        let outcome = try Binary.run(["crash", "Scenarios/crash/crash-s3.json", "--trials", "2", "--seed", "5", "--mode", "power",
+                                      "--out", try LocalTemporary.directory()])
+        #expect(outcome.status == 0, "\(outcome.output)\n\(outcome.errors)")
+        #expect(outcome.output.contains("2 of 2 trials consistent"), "\(outcome.output)")
+    }
+
     @Test("the same seed gives the same death points")
     func seedsReplay() throws {
         #expect(CrashTrials.trialSeed(7, index: 3) == CrashTrials.trialSeed(7, index: 3))
