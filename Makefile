@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery
 
 all: build
 
@@ -38,12 +38,14 @@ simulate: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) simulate $(SIM_ARGS) --out Results/runs
 
-## crash: 100 seeded kills of each shipped crash scenario (fs, s3), recovery and gc checked after each
+## crash: 100 seeded kills and 100 seeded power cuts of each shipped crash scenario (fs, s3), recovery and gc checked after each
 CRASH_TRIALS ?= 100
 crash: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) crash Scenarios/crash/crash-fs.json --trials $(CRASH_TRIALS) --out Results/runs
+	$(RELEASE_BIN) crash Scenarios/crash/crash-fs.json --trials $(CRASH_TRIALS) --mode power --out Results/runs
 	$(RELEASE_BIN) crash Scenarios/crash/crash-s3.json --trials $(CRASH_TRIALS) --out Results/runs
+	$(RELEASE_BIN) crash Scenarios/crash/crash-s3.json --trials $(CRASH_TRIALS) --mode power --out Results/runs
 
 SCENARIOS := $(filter-out Scenarios/scenario.schema.json,$(wildcard Scenarios/*.json))
 
@@ -87,6 +89,12 @@ bench-cluster: release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) run Scenarios/cluster/volume-server-killed.json --out Results/runs
 	$(RELEASE_BIN) run Scenarios/cluster/four-datanodes.json --nodes 4 --out Results/runs
+
+## bench-recovery: opening a cache directory of RECOVERY_FILES small files beside a Python os.scandir walk
+RECOVERY_FILES ?= 100000
+bench-recovery: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench recovery --files $(RECOVERY_FILES) --out Results/runs
 
 GATE_REPEAT ?= 5
 GATE_PAIRED_REPEAT ?= 10

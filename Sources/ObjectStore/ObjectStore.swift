@@ -183,11 +183,26 @@ public struct ObjectInfo: Sendable, Hashable, Codable {
     public var size: UInt64
     /// Its checksum, when the store keeps one.
     public var checksum: Checksum?
+    /// When it was last written, in seconds since the Unix epoch, where the store's listing
+    /// says (S3 `LastModified`, an fs store's file time, a memory store's own clock): gc's
+    /// grace period is measured from it. Not part of an object's identity (`==` ignores it).
+    public var lastModified: Double?
 
-    public init(key: String, size: UInt64, checksum: Checksum? = nil) {
+    public init(key: String, size: UInt64, checksum: Checksum? = nil, lastModified: Double? = nil) {
         self.key = key
         self.size = size
         self.checksum = checksum
+        self.lastModified = lastModified
+    }
+
+    public static func == (lhs: ObjectInfo, rhs: ObjectInfo) -> Bool {
+        lhs.key == rhs.key && lhs.size == rhs.size && lhs.checksum == rhs.checksum
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(size)
+        hasher.combine(checksum)
     }
 }
 

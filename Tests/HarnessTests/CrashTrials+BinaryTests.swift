@@ -28,7 +28,7 @@ struct CrashTrialsBinaryTests {
         let report = try #require((FileManager.default.contentsOfDirectory(atPath: out)).first { $0.hasPrefix("crash-crash-fs-power") })
         let decoded = try JSONDecoder().decode(CrashReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/" + report)))
         #expect(decoded.mode == "power")
-        #expect(decoded.trials.allSatisfy { $0.mode == "power" && $0.replay?.contains("--mode power --trial-seed \($0.seed) --die-at \($0.dieAt)") == true })
+        #expect(decoded.trials.allSatisfy { $0.mode == "power" && $0.replay?.contains("--mode power --trial-seed \($0.seed) ") == true })
         #expect(decoded.trials.contains { $0.outcome == "died" })
     }
 
@@ -37,10 +37,10 @@ struct CrashTrialsBinaryTests {
         let out = try LocalTemporary.directory()
         for _ in 0..<2 {
             let outcome = try Binary.run(["crash", "Scenarios/crash/crash-fs.json", "--mode", "power", "--trial-seed", "42",
-                                          "--die-on", "file write", "--die-at", "3", "--cut", "5", "--trials", "1", "--out", out])
+                                          "--die-on", "file write", "--die-at", "3", "--cut", "2", "--trials", "1", "--out", out])
             #expect(outcome.status == 0, "\(outcome.output)\n\(outcome.errors)")
             #expect(outcome.output.contains("died (file write '"), "\(outcome.output)")
-            #expect(outcome.output.contains("#3 of its kind, at byte 5 of"), "\(outcome.output)")
+            #expect(outcome.output.contains("#3 of its kind, at byte 2 of"), "\(outcome.output)")
         }
         let unknown = try Binary.run(["crash", "Scenarios/crash/crash-fs.json", "--die-on", "fsnyc", "--die-at", "1", "--out", out])
         #expect(unknown.status == 2, "\(unknown.errors)")
@@ -52,6 +52,14 @@ struct CrashTrialsBinaryTests {
         let outcome = try Binary.run(["crash", "Scenarios/crash/crash-s3.json", "--trials", "3", "--seed", "1", "--out", try LocalTemporary.directory()])
         #expect(outcome.status == 0, "\(outcome.output)\n\(outcome.errors)")
         #expect(outcome.output.contains("3 of 3 trials consistent"), "\(outcome.output)")
+    }
+
+    @Test("two seeded power cuts of the s3 crash scenario are consistent: the remote is not rolled back, the cache is")
+    func s3PowerTrialsAreConsistent() throws {
+        let outcome = try Binary.run(["crash", "Scenarios/crash/crash-s3.json", "--trials", "2", "--seed", "5", "--mode", "power",
+                                      "--out", try LocalTemporary.directory()])
+        #expect(outcome.status == 0, "\(outcome.output)\n\(outcome.errors)")
+        #expect(outcome.output.contains("2 of 2 trials consistent"), "\(outcome.output)")
     }
 
     @Test("the same seed gives the same death points")

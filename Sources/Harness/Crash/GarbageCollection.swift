@@ -6,10 +6,11 @@ public import ObjectStore
 /// prefix that no journal entry names is deleted, every incomplete multipart upload aborted.
 ///
 /// An object is taken only when it is older than the grace period, so a live writer's object
-/// about to be acknowledged is never taken. Its age comes from the store where it has one (the
-/// fs store: the file's modification time). Where the store reports none (S3 listings here do
-/// not carry LastModified yet) an object counts as old only when the caller proved its writer
-/// dead (``Target/writerIsDead``: gc holds the work area's lock), and is kept otherwise.
+/// about to be acknowledged is never taken. Its age comes from the listing's last-modified time
+/// (S3 `LastModified`, the fs store's file time, the memory store's clock), else from the
+/// target's ``Target/age``. Where neither tells it, an object counts as old only when the caller
+/// proved its writer dead (``Target/writerIsDead``: gc holds the work area's lock), and is kept
+/// otherwise.
 public enum GarbageCollection {
     /// What gc works on.
     public struct Target: Sendable {
@@ -91,11 +92,16 @@ public enum GarbageCollection {
         do {
             let objects = try await target.store.list(prefix: target.prefix)
             // Ages may come from the file system: read them off the cooperative pool, at once.
+            // The listing's last-modified time where the store gives one (S3, fs, memory); else
+            // the target's own way to tell an age.
             let age = target.age
-            let keys = objects.map(\.key)
-            let ages = (try? await BlockingIO.run { Dictionary(keys.map { ($0, age($0)) }, uniquingKeysWith: { first, _ in first }) }) ?? [:]
+            let keys = objects.filter { $0.lastModified == nil }.map(\.key)
+            let ages = keys.isEmpty ? [:] : (try? await BlockingIO.run { Dictionary(keys.map { ($0, age($0)) }, uniquingKeysWith: { first, _ in first }) }) ?? [:]
+            let modified = Dictionary(objects.compactMap { object in object.lastModified.map { (object.key, $0) } }, uniquingKeysWith: { first, _ in first })
+            let now = Date().timeIntervalSince1970
             func isOld(_ key: String) -> Bool {
                 if target.grace <= .zero { return true }
+                if let modified = modified[key] { return Duration.seconds(max(0, now - modified)) >= target.grace }
                 if let age = ages[key] ?? nil { return age >= target.grace }
                 return target.writerIsDead
             }

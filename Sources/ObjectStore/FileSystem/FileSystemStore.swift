@@ -110,7 +110,7 @@ public final class FileSystemStore: ObjectStore {
                     if status.isDirectory {
                         try walk(directory + "/" + name, key + "/")
                     } else if status.isRegularFile, key.hasPrefix(prefix) {
-                        found.append(ObjectInfo(key: key, size: status.size))
+                        found.append(ObjectInfo(key: key, size: status.size, lastModified: Double(status.modifiedNanoseconds) / 1e9))
                     }
                 }
             }

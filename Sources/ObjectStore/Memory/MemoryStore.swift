@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// An object store held in memory: a first-class store for tests, fast benchmarks of the cache
@@ -9,6 +10,8 @@ public final class MemoryStore: ObjectStore {
     struct Stored {
         var bytes: [UInt8]
         var checksum: Checksum
+        /// When it was committed (seconds since the epoch): the listing's last-modified time.
+        var modified: Double = Date().timeIntervalSince1970
     }
 
     struct State {
@@ -61,7 +64,8 @@ public final class MemoryStore: ObjectStore {
     public func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo] {
         state.withLock { state in
             state.objects.compactMap { key, object in
-                key.hasPrefix(prefix) ? ObjectInfo(key: key, size: UInt64(object.bytes.count), checksum: object.checksum) : nil
+                key.hasPrefix(prefix)
+                    ? ObjectInfo(key: key, size: UInt64(object.bytes.count), checksum: object.checksum, lastModified: object.modified) : nil
             }
         }.sorted { $0.key < $1.key }
     }

@@ -128,7 +128,8 @@ public final class S3Store: ObjectStore {
             for entry in document.children("Contents") {
                 guard let fullKey = entry.text("Key"), fullKey.hasPrefix(configuration.prefix),
                       let size = entry.text("Size").flatMap({ UInt64($0) }) else { continue }
-                objects.append(ObjectInfo(key: String(fullKey.dropFirst(configuration.prefix.count)), size: size))
+                objects.append(ObjectInfo(key: String(fullKey.dropFirst(configuration.prefix.count)), size: size,
+                                          lastModified: entry.text("LastModified").flatMap(S3Timestamp.seconds)))
             }
             guard document.text("IsTruncated") == "true", let next = document.text("NextContinuationToken"),
                   !next.isEmpty, next != token else { break }
