@@ -83,6 +83,9 @@ let package = Package(
             dependencies: [
                 "Platform", "ObjectStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Seeded random histories of cache operations against a model: checker, replay, shrinking.

@@ -31,6 +31,15 @@ extension FaultRule: Codable {
         .bandwidth: ["bytesPerSecond"],
         .hang: ["max"],
         .crash: [],
+        .truncate: ["afterBytes"],
+        .error200: ["error"],
+    ]
+
+    /// Parameters that take no effect on the network layer, where the client sees what the
+    /// connection does (a reset, a close), not an error the rule names.
+    static let storeOnlyParameterKeys: [FaultKind: [String]] = [
+        .partial: ["error", "retryAfter"],
+        .ackLost: ["error", "retryAfter"],
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -50,10 +59,28 @@ extension FaultRule: Codable {
         }
 
         let opName = try c.required(String.self, "op", expected: "an operation")
-        guard let operation = OperationSelector(rawValue: opName) else {
-            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *)")
-        }
         let layer = try Self.decodeLayer(c)
+        var s3Operation: S3Operation?
+        let operation: OperationSelector
+        if let selector = OperationSelector(rawValue: opName) {
+            operation = selector
+        } else if let named = S3Operation(rawValue: opName) {
+            guard layer == .network else {
+                throw c.error("op", "\(shown(opName)) is an S3 operation: only a network rule (\"layer\": \"network\") can select it; "
+                    + "a store rule names write, read, stat, delete, list or *")
+            }
+            s3Operation = named
+            operation = OperationSelector(rawValue: named.storeOperation.rawValue) ?? .any
+        } else {
+            let s3 = layer == .network ? ", or an S3 operation: \(S3Operation.allCases.map(\.rawValue).joined(separator: ", "))" : ""
+            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *\(s3))")
+        }
+        if layer == .network {
+            for key in Self.storeOnlyParameterKeys[kind, default: []] where c.contains(Key(key)) {
+                throw c.error(key, "'\(key)' takes no effect on a network '\(kind.rawValue)' fault (the client sees the connection break, "
+                    + "not a named error): remove it")
+            }
+        }
         let fault = try Self.decodeFault(kind, c)
         let nth = try c.attemptNumbers("nth")
         var window: FaultWindow?
@@ -69,7 +96,8 @@ extension FaultRule: Codable {
             every: try c.wholeNumber("every", expected: "a whole number of at least 1"),
             window: window,
             path: try Self.decodeGlob(c),
-            maxCount: try Self.decodeMaxCount(c))
+            maxCount: try Self.decodeMaxCount(c),
+            s3Operation: s3Operation)
         do {
             try validate()
         } catch {
@@ -183,12 +211,19 @@ extension FaultRule: Codable {
             return .hang(limit: try duration("max"))
         case .crash:
             return .crash
+        case .truncate:
+            guard let bytes = try c.optional(ByteSize.self, "afterBytes", expected: "a size") else {
+                throw c.error("afterBytes", "a truncate fault needs afterBytes (e.g. \"64KiB\"): where the response body is cut")
+            }
+            return .truncate(.afterBytes(bytes.bytes))
+        case .error200:
+            return .error200(try injectedError(default: .internalError))
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
-        try c.encode(operation.rawValue, forKey: Key("op"))
+        try c.encode(s3Operation?.rawValue ?? operation.rawValue, forKey: Key("op"))
         try c.encode(fault.kind.rawValue, forKey: Key("kind"))
         if layer != .store { try c.encode(layer.rawValue, forKey: Key("layer")) }
         try c.encodeIfPresent(probability, forKey: Key("probability"))
@@ -221,11 +256,13 @@ extension FaultRule: Codable {
             case .pareto(let scale, let shape): try put(scale, "scale"); try c.encode(shape, forKey: Key("shape"))
             }
             if case .uniform = distribution.shape {} else { try put(distribution.cap, "max") }
-        case .error(let error), .ackLost(let error):
+        case .error(let error), .error200(let error):
             try put(error)
+        case .ackLost(let error):
+            if layer == .store { try put(error) }
         case .partial(let cut, let error):
             try put(cut)
-            try put(error)
+            if layer == .store { try put(error) }
         case .torn(let cut):
             try put(cut)
         case .bandwidth(let rate):
@@ -234,6 +271,8 @@ extension FaultRule: Codable {
             try put(limit, "max")
         case .crash:
             break
+        case .truncate(let cut):
+            try put(cut)
         }
     }
 }

@@ -54,6 +54,9 @@ public struct FaultRule: Sendable, Hashable {
     public var path: PathGlob?
     /// Most hits of this rule on one operation and key.
     public var maxCount: Int?
+    /// A network rule's one S3 operation, when `op` named one (`"UploadPart"`); ``operation``
+    /// is then the store operation it serves.
+    public var s3Operation: S3Operation?
 
     /// Creates a rule; every selector defaults to "no restriction".
     public init(
@@ -65,7 +68,8 @@ public struct FaultRule: Sendable, Hashable {
         every: Int? = nil,
         window: FaultWindow? = nil,
         path: PathGlob? = nil,
-        maxCount: Int? = nil
+        maxCount: Int? = nil,
+        s3Operation: S3Operation? = nil
     ) {
         self.operation = operation
         self.fault = fault
@@ -76,6 +80,7 @@ public struct FaultRule: Sendable, Hashable {
         self.window = window
         self.path = path
         self.maxCount = maxCount
+        self.s3Operation = s3Operation
     }
 
     /// Checks the rule's values.
@@ -98,6 +103,17 @@ public struct FaultRule: Sendable, Hashable {
         if let maxCount, maxCount < 0 { throw fail("maxCount", "expected a whole number of at least 0, found \(maxCount)") }
         if let window, !(window.start >= 0 && window.end > window.start) {
             throw fail("window", "expected [start, end] seconds with 0 <= start < end, found [\(window.start), \(window.end)]")
+        }
+        switch layer {
+        case .network:
+            try validateNetwork()
+            try fault.validate()
+            return
+        case .store:
+            if s3Operation != nil { throw fail("op", "an S3 operation can only be selected by a network rule (\"layer\": \"network\")") }
+            if fault.kind.isNetworkOnly {
+                throw fail("kind", "'\(fault.kind.rawValue)' is a network fault: add \"layer\": \"network\" (it needs the fault proxy in front of S3)")
+            }
         }
         if operation != .any, let op = ObjectStoreError.Operation(rawValue: operation.rawValue),
            !fault.kind.operations.contains(op) {

@@ -21,6 +21,7 @@ extension ScenarioRunner {
         let seed = options.seedOverride ?? scenario.seed
         let startDate = Date()
         let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
+        try NetworkLayer.validate(scenario, plan: plan, environment: options.environment)
         let runID = RunID.make(date: startDate)
         let area = try await WorkArea.open(directory: options.workDirectory,
                                            marker: WorkAreaMarker(runID: runID, scenario: scenario.name, date: startDate))
