@@ -123,7 +123,7 @@ let package = Package(
             resources: [.copy("Resources/pyarrow_check.py")]
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
-        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
+        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform", "Servers"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "WriteCache", "FaultInjection", "ObjectStore", "Platform"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Servers", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
     ],

@@ -115,6 +115,11 @@ public final class NetworkFaults: Sendable {
 
     private let table = Mutex<[AttemptKey: AttemptState]>([:])
     private let enabled: Atomic<Bool>
+    private let resendCount = Atomic<Int>(0)
+
+    /// How many requests arrived again with a request number already seen (libcurl resending
+    /// on a fresh connection after a reused one died before any response byte).
+    public var resends: Int { resendCount.load(ordering: .relaxed) }
 
     /// Starts injecting (a layer created with `enabled: false`).
     public func enable() {
@@ -152,6 +157,7 @@ public final class NetworkFaults: Sendable {
             let id = AttemptKey(operation: operation, key: target.key, part: target.part)
             var state = table[id] ?? AttemptState()
             if let requestID, let seen = state.requests.firstIndex(of: requestID) {
+                resendCount.add(1, ordering: .relaxed)
                 return Verdict(attempt: seen + 1, decision: state.decisions[seen], isResend: true)
             }
             let attempt = state.requests.count + 1
