@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-proxy gate gate-paired baseline clean
 
 all: build
 
@@ -65,6 +65,11 @@ bench-upload: setup-bench release
 bench-download: setup-bench release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench download --out Results/runs $(BENCH_ARGS)
+
+## bench-proxy: uploads to SeaweedFS direct and through the network fault proxy (empty plan), interleaved
+bench-proxy: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench proxy --out Results/runs $(BENCH_ARGS)
 
 ## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
 bench-sst: release

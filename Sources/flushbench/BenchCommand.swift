@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure flushbench beside the reference tools on the same work, machine and run.",
         subcommands: [BenchCacheCommand.self, BenchUploadCommand.self, BenchDownloadCommand.self, BenchTransferWorkerCommand.self,
-                      BenchSSTCommand.self, BenchSSTWorkerCommand.self, FaultsOverheadCommand.self]
+                      BenchSSTCommand.self, BenchSSTWorkerCommand.self, FaultsOverheadCommand.self, BenchProxyCommand.self]
     )
 }

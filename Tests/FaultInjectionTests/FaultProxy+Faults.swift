@@ -94,6 +94,22 @@ struct FaultProxyFaultTests {
         #expect(proxied.hits == ["hang HeadObject k #1"])
     }
 
+    @Test func aHangsLimitClosesTheConnectionOnceEvenWhenLibcurlSendsTheRequestAgain() async throws {
+        let proxied = try await ProxiedStore.make("hang-max", faults: """
+            [{ "layer": "network", "op": "HeadObject", "kind": "hang", "max": "1s", "path": "k" }]
+            """)
+        defer { Task { await proxied.proxy.stop() } }
+        let store = proxied.store
+        _ = try await store.put(key: "k", bytes: [1])
+        let start = ContinuousClock.now
+        let failure = await storeError { _ = try await store.stat(key: "k") }
+        let elapsed = ContinuousClock.now - start
+        #expect(failure?.code == .connection, "\(String(describing: failure))")
+        #expect(elapsed >= .milliseconds(950) && elapsed < .milliseconds(1800), "\(elapsed)")
+        #expect(proxied.proxy.faults.resends == 1)
+        #expect(proxied.hits == ["hang HeadObject k #1"])
+    }
+
     @Test func error200OnCompleteMultipartUploadFailsTheUpload() async throws {
         let proxied = try await ProxiedStore.make("error200", faults: """
             [{ "layer": "network", "op": "CompleteMultipartUpload", "kind": "error200", "error": "InternalError" }]

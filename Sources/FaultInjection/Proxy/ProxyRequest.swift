@@ -93,7 +93,9 @@ final class ProxyRequest {
                 mode = .answer(status: status, body: body, headers: headers)
                 record(rule, outcome.fault.kind, "answered \(status.code) \(error.code)")
             case .hang(let limit):
-                let limit = limit ?? settings.hangLimit
+                // libcurl sends a request again when a reused connection closes before any
+                // response byte: that resend fails at once instead of stalling a second time.
+                let limit = verdict.isResend ? .zero : limit ?? settings.hangLimit
                 mode = .hang(limit)
                 record(rule, .hang, delay: nil, "read the request, never answered (closed after \(DurationText(limit)) at most)")
             case .partial(let cut, _):
