@@ -7,7 +7,9 @@ import ObjectStore
 /// `distribution` with `value` | `min`, `max` | `mean`, `stddev` | `mean` | `scale`, `shape`
 /// (and `max` as a cap); error: `error`, `retryAfter`; partial: `afterBytes` or
 /// `afterFraction`, `error`; torn: `afterBytes` or `afterFraction` (default half);
-/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`. `window` is `[start, end]` in
+/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`; truncate (network):
+/// `afterBytes`; error200 (network): `error`. A network rule's `op` may name an S3 operation
+/// (`UploadPart`); it takes no `error` on partial and ackLost. `window` is `[start, end]` in
 /// seconds into the run. Decoding errors carry the JSON path (`faults[2].probability`), so
 /// ``DecodingErrorText/describe(_:)`` can say where a scenario went wrong.
 extension FaultRule: Codable {

@@ -29,6 +29,20 @@ struct FaultProxyForwardingTests {
         #expect(proxied.trace.count == 0)
     }
 
+    @Test func bodiesStreamWithBackPressureWhenOneSideIsSlower() async throws {
+        // The proxy paces both bodies at 16 MiB/s, slower than libcurl sends and SeaweedFS
+        // answers: without back-pressure it would read them whole into its queues.
+        let proxied = try await ProxiedStore.make("stream", faults: """
+            [{ "layer": "network", "op": "*", "kind": "bandwidth", "bytesPerSecond": "16MiB" }]
+            """)
+        defer { Task { await proxied.proxy.stop() } }
+        let bytes = patternBytes(24 << 20, seed: 3)
+        _ = try await proxied.store.put(key: "big", bytes: bytes, options: WriteOptions(expectedSize: UInt64(bytes.count), partSize: 32 << 20))
+        #expect(try await proxied.store.readAll(key: "big") == bytes)
+        #expect(proxied.proxy.peakQueuedBytes > 0)
+        #expect(proxied.proxy.peakQueuedBytes < 1 << 20, "\(proxied.proxy.peakQueuedBytes) bytes queued at once")
+    }
+
     @Test func requestsAreClassifiedIntoS3Operations() {
         func op(_ method: String, _ uri: String, range: String? = nil) -> String {
             let target = S3RequestTarget.classify(method: method, uri: uri, range: range, bucket: "b", keyPrefix: "p/")

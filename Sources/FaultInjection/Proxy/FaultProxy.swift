@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// An HTTP/1.1 proxy on loopback between the S3 store and its server that injects the network
 /// rules of a ``FaultPlan`` into single requests.
@@ -27,8 +28,15 @@ public final class FaultProxy: Sendable {
     public let faults: NetworkFaults
     private let group: MultiThreadedEventLoopGroup
     private let serverChannel: any Channel
+    private let statistics: ProxyStatistics
 
-    private init(port: Int, faults: NetworkFaults, group: MultiThreadedEventLoopGroup, serverChannel: any Channel) {
+    /// The most body bytes one connection ever held queued in the proxy: back-pressure keeps it
+    /// near one socket read, however large the bodies.
+    public var peakQueuedBytes: Int { statistics.peakQueuedBytes }
+
+    private init(port: Int, faults: NetworkFaults, group: MultiThreadedEventLoopGroup, serverChannel: any Channel,
+                 statistics: ProxyStatistics) {
+        self.statistics = statistics
         self.port = port
         self.faults = faults
         self.group = group
@@ -69,8 +77,9 @@ public final class FaultProxy: Sendable {
         hangLimit: Duration = .seconds(300), keyMapper: @escaping @Sendable (String) -> String = { $0 }
     ) async throws(FaultProxyError) -> FaultProxy {
         let endpoint = try ProxyOrigin(origin)
+        let statistics = ProxyStatistics()
         let settings = ProxySettings(origin: endpoint, bucket: bucket, keyPrefix: keyPrefix, faults: faults,
-                                     hangLimit: hangLimit, keyMapper: keyMapper)
+                                     hangLimit: hangLimit, keyMapper: keyMapper, statistics: statistics)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -88,7 +97,7 @@ public final class FaultProxy: Sendable {
             guard let port = channel.localAddress?.port else {
                 throw FaultProxyError(code: "bind", message: "the fault proxy's socket has no port")
             }
-            return FaultProxy(port: port, faults: faults, group: group, serverChannel: channel)
+            return FaultProxy(port: port, faults: faults, group: group, serverChannel: channel, statistics: statistics)
         } catch {
             try? await group.shutdownGracefully()
             if let error = error as? FaultProxyError { throw error }
@@ -173,4 +182,22 @@ struct ProxySettings: Sendable {
     var faults: NetworkFaults
     var hangLimit: Duration
     var keyMapper: @Sendable (String) -> String
+    var statistics: ProxyStatistics
+}
+
+/// Figures of a proxy's work across its connections.
+final class ProxyStatistics: Sendable {
+    private let peak = Atomic<Int>(0)
+
+    /// The most body bytes one connection held queued at once.
+    var peakQueuedBytes: Int { peak.load(ordering: .relaxed) }
+
+    func observe(queuedBytes: Int) {
+        var current = peak.load(ordering: .relaxed)
+        while queuedBytes > current {
+            let (exchanged, original) = peak.compareExchange(expected: current, desired: queuedBytes, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
 }

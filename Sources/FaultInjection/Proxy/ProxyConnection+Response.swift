@@ -6,6 +6,7 @@ extension ProxyConnection {
     func upstreamReceived(_ part: HTTPClientResponsePart) {
         guard !closed else { return }
         responseQueue.append(part)
+        noteQueued()
         pumpResponse()
     }
 
@@ -80,12 +81,12 @@ extension ProxyConnection {
     /// When a body chunk of `bytes` may go, if not now: its share of the latency and the pace.
     private func bodyWait(_ request: ProxyRequest, bytes: Int) -> NIODeadline? {
         let now = NIODeadline.now()
-        if responseNextSend > now { return responseNextSend }
+        if responseNextSend > now + Self.paceSlack { return responseNextSend }
         var gap = request.bodyDelay(for: bytes)
         if let rate = request.bytesPerSecond { gap += .seconds(Double(bytes) / Double(rate)) }
         guard gap > .zero else { return nil }
         // The chunk goes now; the next one waits out this one's share.
-        responseNextSend = now + .nanoseconds(Int64(gap.secondsDouble * 1e9))
+        responseNextSend = max(responseNextSend, now) + .nanoseconds(Int64(gap.secondsDouble * 1e9))
         return nil
     }
 

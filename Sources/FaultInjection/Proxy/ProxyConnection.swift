@@ -40,6 +40,10 @@ final class ProxyConnection: ChannelDuplexHandler {
     var closed = false
     var timers: [Scheduled<Void>] = []
 
+    /// How far ahead of its pace a body may run before it waits: one timer per few chunks,
+    /// not one per chunk, and the rate stays exact (the pace clock only moves forward).
+    static let paceSlack = TimeAmount.milliseconds(5)
+
     init(settings: ProxySettings) {
         self.settings = settings
     }
@@ -74,6 +78,7 @@ final class ProxyConnection: ChannelDuplexHandler {
                     buffer = buffer.getSlice(at: buffer.readerIndex, length: room) ?? buffer
                     request.requestBytes = cut
                     if buffer.readableBytes > 0 { requestQueue.append(.body(.byteBuffer(buffer))) }
+                    noteQueued()
                     resetWhenSent = true
                     pumpRequest()
                     return
@@ -81,6 +86,7 @@ final class ProxyConnection: ChannelDuplexHandler {
             }
             request.requestBytes += UInt64(buffer.readableBytes)
             requestQueue.append(.body(.byteBuffer(buffer)))
+            noteQueued()
             pumpRequest()
         case .end:
             guard let request = current else { return }
@@ -178,11 +184,11 @@ final class ProxyConnection: ChannelDuplexHandler {
             let part = requestQueue[0]
             if case .body(.byteBuffer(let buffer)) = part, let rate = current?.bytesPerSecond {
                 let now = NIODeadline.now()
-                if requestNextSend > now {
+                if requestNextSend > now + Self.paceSlack {
                     wait(until: requestNextSend, request: true)
                     break
                 }
-                requestNextSend = now + .nanoseconds(Int64(Double(buffer.readableBytes) / Double(rate) * 1e9))
+                requestNextSend = max(requestNextSend, now) + .nanoseconds(Int64(Double(buffer.readableBytes) / Double(rate) * 1e9))
             }
             requestQueue.removeFirst()
             upstream.write(part, promise: nil)
@@ -256,6 +262,14 @@ final class ProxyConnection: ChannelDuplexHandler {
         } else {
             context.close(promise: nil)
         }
+    }
+
+    /// Reports the body bytes both queues hold (what back-pressure keeps small).
+    func noteQueued() {
+        var bytes = 0
+        for case .body(.byteBuffer(let buffer)) in requestQueue { bytes += buffer.readableBytes }
+        for case .body(let buffer) in responseQueue { bytes += buffer.readableBytes }
+        settings.statistics.observe(queuedBytes: bytes)
     }
 
     /// `http://host:port/path?query` -> `/path?query` (what the origin expects from a client).
