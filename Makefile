@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery bench-proxy
 
 all: build
 
@@ -23,7 +23,7 @@ release: setup
 # Suites that assert wall-clock bounds (a run ends within its time limits, a stalled or killed
 # server's requests end in time) run on their own after the rest: in one process with the
 # CPU-heavy suites their timers would measure the machine's load, not the code.
-TIMED_SUITES := ScenarioRunnerTimeLimitTests|S3StoreServerStallTests|S3StoreServerCrashTests|FaultyStoreTimeTests|FlushbenchBinaryExternalStoreTests
+TIMED_SUITES := ScenarioRunnerTimeLimitTests|S3StoreServerStallTests|S3StoreServerCrashTests|FaultyStoreTimeTests|FlushbenchBinaryExternalStoreTests|FaultProxyFaultTests
 
 ## test: every unit and integration test (against SeaweedFS and moto, plus an s3 scenario on moto)
 test: setup
@@ -77,6 +77,11 @@ bench-flush: setup-bench release
 bench-memory: setup-bench release
 	@mkdir -p Results/runs
 	$(RELEASE_BIN) bench flush --sst-mib 2048 --out Results/runs $(BENCH_ARGS)
+
+## bench-proxy: uploads to SeaweedFS direct and through the network fault proxy (empty plan), interleaved
+bench-proxy: release
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) bench proxy --out Results/runs $(BENCH_ARGS)
 
 ## bench-sst: our Parquet writer beside pyarrow on the same 1,000,000-row table
 bench-sst: release

@@ -83,6 +83,9 @@ let package = Package(
             dependencies: [
                 "Platform", "ObjectStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Seeded random histories of cache operations against a model: checker, replay, shrinking.
@@ -120,9 +123,9 @@ let package = Package(
             resources: [.copy("Resources/pyarrow_check.py")]
         ),
         .testTarget(name: "WriteCacheTests", dependencies: ["WriteCache", "ObjectStore", "SSTFormat", "Platform"]),
-        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform"]),
+        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "ObjectStore", "WriteCache", "SSTFormat", "Platform", "Servers"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "WriteCache", "FaultInjection", "ObjectStore", "Platform"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "WriteCache", "ObjectStore", "Servers", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "FaultInjection", "WriteCache", "ObjectStore", "Servers", "SSTFormat", "Platform"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,6 +32,12 @@ static inline CURLcode ccurl_easy_setopt_data_callback(CURL *_Nonnull handle, CU
     return curl_easy_setopt(handle, option, callback);
 }
 
+typedef int (*ccurl_seek_callback)(void *_Nullable userdata, curl_off_t offset, int origin);
+
+static inline CURLcode ccurl_easy_setopt_seek_callback(CURL *_Nonnull handle, CURLoption option, ccurl_seek_callback _Nullable callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
 static inline CURLcode ccurl_easy_getinfo_long(CURL *_Nonnull handle, CURLINFO info, long *_Nonnull value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -3,6 +3,10 @@ public import ObjectStore
 /// The names of the fault kinds, as scenario files and traces spell them.
 public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     case latency, error, partial, torn, ackLost, bandwidth, hang, crash
+    /// Network layer only: the response body cut after `afterBytes`.
+    case truncate
+    /// Network layer only: a `200 OK` whose body is an S3 error document.
+    case error200
 
     /// The operations a fault of this kind can affect; a rule for `"*"` hits only these.
     public var operations: [ObjectStoreError.Operation] {
@@ -11,8 +15,13 @@ public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable, Compar
         case .partial, .bandwidth: [.write, .read]
         case .torn: [.write]
         case .ackLost: [.write, .delete]
+        case .truncate: [.write, .read, .list]
+        case .error200: [.write]
         }
     }
+
+    /// Whether only the network layer (the fault proxy) can inject this kind.
+    public var isNetworkOnly: Bool { self == .truncate || self == .error200 }
 
     public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }
@@ -51,6 +60,11 @@ public enum Fault: Sendable, Hashable {
     case hang(limit: Duration?)
     /// Crash the process.
     case crash
+    /// Network layer: cut the response body after a prefix and close the connection.
+    case truncate(Cut)
+    /// Network layer: answer `200 OK` with `error`'s XML document as the body (without
+    /// forwarding the request), as S3 may answer CompleteMultipartUpload.
+    case error200(InjectedError)
 
     /// The kind's name.
     public var kind: FaultKind {
@@ -63,6 +77,8 @@ public enum Fault: Sendable, Hashable {
         case .bandwidth: .bandwidth
         case .hang: .hang
         case .crash: .crash
+        case .truncate: .truncate
+        case .error200: .error200
         }
     }
 
@@ -82,7 +98,7 @@ public enum Fault: Sendable, Hashable {
         switch self {
         case .latency(let distribution):
             if let problem = distribution.problem() { throw fail(problem.field, problem.message) }
-        case .partial(let cut, _), .torn(let cut):
+        case .partial(let cut, _), .torn(let cut), .truncate(let cut):
             if case .afterFraction(let fraction) = cut, !(0...1).contains(fraction) {
                 throw fail("afterFraction", "expected a number between 0 and 1, found \(fraction)")
             }

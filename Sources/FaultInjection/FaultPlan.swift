@@ -141,27 +141,36 @@ public struct FaultPlan: Sendable, Hashable {
                 FaultHash.key(attempt.key)),
             attempt.offset)
         for index in candidates {
-            let rule = rules[index]
-            if let path = rule.path, !path.matches(attempt.key) { continue }
-            if let window = rule.window, !window.contains(attempt.elapsed) { continue }
-            if let nth = rule.nth, !nth.contains(attempt.attempt) { continue }
-            if let every = rule.every, attempt.attempt % every != 0 { continue }
-            if let maxCount = rule.maxCount, attempt.priorHits[index, default: 0] >= maxCount { continue }
-            let hash = FaultHash.combine(FaultHash.combine(base, UInt64(index)), UInt64(attempt.attempt))
-            if let probability = rule.probability, FaultHash.unit(FaultHash.combine(hash, 1)) >= probability { continue }
-            switch rule.fault {
-            case .latency(let distribution):
-                let delay = distribution.sample(FaultHash.unit(FaultHash.combine(hash, 2)), FaultHash.unit(FaultHash.combine(hash, 3)))
-                decision.latencies.append(Decision.Delay(rule: index, delay: delay))
-            case .bandwidth(let rate):
-                if decision.bandwidth.map({ rate < $0.bytesPerSecond }) ?? true {
-                    decision.bandwidth = Decision.RateLimit(rule: index, bytesPerSecond: rate)
-                }
-            default:
-                if decision.outcome == nil { decision.outcome = Decision.Outcome(rule: index, fault: rule.fault) }
-            }
+            consider(index, base: base, key: attempt.key, attempt: attempt.attempt, elapsed: attempt.elapsed,
+                     priorHits: attempt.priorHits, into: &decision)
         }
         return decision
+    }
+
+    /// Adds rule `index` to `decision` when every selector picks this attempt: the one place
+    /// where selectors, probability and sampled parameters are decided, for the store layer and
+    /// the network layer alike (`base` already folds in the seed, operation, key and offset).
+    func consider(_ index: Int, base: UInt64, key: String, attempt: Int, elapsed: Duration, priorHits: [Int: Int],
+                  into decision: inout Decision) {
+        let rule = rules[index]
+        if let path = rule.path, !path.matches(key) { return }
+        if let window = rule.window, !window.contains(elapsed) { return }
+        if let nth = rule.nth, !nth.contains(attempt) { return }
+        if let every = rule.every, attempt % every != 0 { return }
+        if let maxCount = rule.maxCount, priorHits[index, default: 0] >= maxCount { return }
+        let hash = FaultHash.combine(FaultHash.combine(base, UInt64(index)), UInt64(attempt))
+        if let probability = rule.probability, FaultHash.unit(FaultHash.combine(hash, 1)) >= probability { return }
+        switch rule.fault {
+        case .latency(let distribution):
+            let delay = distribution.sample(FaultHash.unit(FaultHash.combine(hash, 2)), FaultHash.unit(FaultHash.combine(hash, 3)))
+            decision.latencies.append(Decision.Delay(rule: index, delay: delay))
+        case .bandwidth(let rate):
+            if decision.bandwidth.map({ rate < $0.bytesPerSecond }) ?? true {
+                decision.bandwidth = Decision.RateLimit(rule: index, bytesPerSecond: rate)
+            }
+        default:
+            if decision.outcome == nil { decision.outcome = Decision.Outcome(rule: index, fault: rule.fault) }
+        }
     }
 
     /// A stable number for each operation, part of every decision hash (never reordered).

@@ -8,7 +8,9 @@ import Platform
 /// `distribution` with `value` | `min`, `max` | `mean`, `stddev` | `mean` | `scale`, `shape`
 /// (and `max` as a cap); error: `error`, `retryAfter`; partial: `afterBytes` or
 /// `afterFraction`, `error`; torn: `afterBytes` or `afterFraction` (default half);
-/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`. `window` is `[start, end]` in
+/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`; truncate (network):
+/// `afterBytes`; error200 (network): `error`. A network rule's `op` may name an S3 operation
+/// (`UploadPart`); it takes no `error` on partial and ackLost. `window` is `[start, end]` in
 /// seconds into the run. Decoding errors carry the JSON path (`faults[2].probability`), so
 /// ``DecodingErrorText/describe(_:)`` can say where a scenario went wrong.
 extension FaultRule: Codable {
@@ -32,6 +34,15 @@ extension FaultRule: Codable {
         .bandwidth: ["bytesPerSecond"],
         .hang: ["max"],
         .crash: [],
+        .truncate: ["afterBytes"],
+        .error200: ["error"],
+    ]
+
+    /// Parameters that take no effect on the network layer, where the client sees what the
+    /// connection does (a reset, a close), not an error the rule names.
+    static let storeOnlyParameterKeys: [FaultKind: [String]] = [
+        .partial: ["error", "retryAfter"],
+        .ackLost: ["error", "retryAfter"],
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -55,10 +66,28 @@ extension FaultRule: Codable {
         }
 
         let opName = try c.required(String.self, "op", expected: "an operation")
-        guard let operation = OperationSelector(rawValue: opName) else {
-            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *)")
-        }
         let layer = try Self.decodeLayer(c)
+        var s3Operation: S3Operation?
+        let operation: OperationSelector
+        if let selector = OperationSelector(rawValue: opName) {
+            operation = selector
+        } else if let named = S3Operation(rawValue: opName) {
+            guard layer == .network else {
+                throw c.error("op", "\(shown(opName)) is an S3 operation: only a network rule (\"layer\": \"network\") can select it; "
+                    + "a store rule names write, read, stat, delete, list or *")
+            }
+            s3Operation = named
+            operation = OperationSelector(rawValue: named.storeOperation.rawValue) ?? .any
+        } else {
+            let s3 = layer == .network ? ", or an S3 operation: \(S3Operation.allCases.map(\.rawValue).joined(separator: ", "))" : ""
+            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *\(s3))")
+        }
+        if layer == .network {
+            for key in Self.storeOnlyParameterKeys[kind, default: []] where c.contains(Key(key)) {
+                throw c.error(key, "'\(key)' takes no effect on a network '\(kind.rawValue)' fault (the client sees the connection break, "
+                    + "not a named error): remove it")
+            }
+        }
         let fault = try Self.decodeFault(kind, c)
         let nth = try c.attemptNumbers("nth")
         var window: FaultWindow?
@@ -74,7 +103,8 @@ extension FaultRule: Codable {
             every: try c.wholeNumber("every", expected: "a whole number of at least 1"),
             window: window,
             path: try Self.decodeGlob(c),
-            maxCount: try Self.decodeMaxCount(c))
+            maxCount: try Self.decodeMaxCount(c),
+            s3Operation: s3Operation)
         do {
             try validate()
         } catch {
@@ -82,8 +112,9 @@ extension FaultRule: Codable {
         }
     }
 
-    /// The layer of a rule: `store`, or `network` (left to a proxy). DESIGN.md's `cluster` and
-    /// `local` layers have no implementation, so a rule for them could never fire: an error.
+    /// The layer of a rule: `store`, `network` (the fault proxy) or `local` (the cache's disk).
+    /// `cluster` rules are node faults, decoded by the scenario loader for a managed cluster;
+    /// reaching here, one could never fire: an error.
     private static func decodeLayer(_ c: KeyedDecodingContainer<Key>) throws -> Layer {
         guard let name = try c.optional(String.self, "layer", expected: "\"store\", \"network\" or \"local\"") else { return .store }
         if let layer = Layer(rawValue: name) { return layer }
@@ -188,12 +219,19 @@ extension FaultRule: Codable {
             return .hang(limit: try duration("max"))
         case .crash:
             return .crash
+        case .truncate:
+            guard let bytes = try c.optional(ByteSize.self, "afterBytes", expected: "a size") else {
+                throw c.error("afterBytes", "a truncate fault needs afterBytes (e.g. \"64KiB\"): where the response body is cut")
+            }
+            return .truncate(.afterBytes(bytes.bytes))
+        case .error200:
+            return .error200(try injectedError(default: .internalError))
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
-        try c.encode(operation.rawValue, forKey: Key("op"))
+        try c.encode(s3Operation?.rawValue ?? operation.rawValue, forKey: Key("op"))
         try c.encode(localFault?.rawValue ?? fault.kind.rawValue, forKey: Key("kind"))
         if layer != .store { try c.encode(layer.rawValue, forKey: Key("layer")) }
         try c.encodeIfPresent(probability, forKey: Key("probability"))
@@ -227,11 +265,13 @@ extension FaultRule: Codable {
             case .pareto(let scale, let shape): try put(scale, "scale"); try c.encode(shape, forKey: Key("shape"))
             }
             if case .uniform = distribution.shape {} else { try put(distribution.cap, "max") }
-        case .error(let error), .ackLost(let error):
+        case .error(let error), .error200(let error):
             try put(error)
+        case .ackLost(let error):
+            if layer == .store { try put(error) }
         case .partial(let cut, let error):
             try put(cut)
-            try put(error)
+            if layer == .store { try put(error) }
         case .torn(let cut):
             try put(cut)
         case .bandwidth(let rate):
@@ -240,6 +280,8 @@ extension FaultRule: Codable {
             try put(limit, "max")
         case .crash:
             break
+        case .truncate(let cut):
+            try put(cut)
         }
     }
 }

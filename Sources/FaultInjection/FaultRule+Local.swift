@@ -89,7 +89,7 @@ extension FaultPlan {
         return FaultyFileSystem(base: base, rules: local.map(\.1), seed: seed) { event in
             trace.record(FaultRecord(
                 rule: planIndex[event.rule], kind: .error, operation: .write, key: event.path, attempt: event.attempt,
-                detail: "\(event.kind.rawValue.uppercased()) on \(event.operation.rawValue) (local)", layer: "local"))
+                detail: "\(event.kind.rawValue.uppercased()) on \(event.operation.rawValue) (local)", layer: .local))
         }
     }
 }

@@ -62,6 +62,9 @@ public struct FaultRule: Sendable, Hashable {
     /// For a rule of the `local` layer, the disk error it injects (`enospc`, `eio`); its
     /// ``fault`` is then an `io` error standing for it. `nil` for every other layer.
     public var localFault: LocalFaultRule.Kind?
+    /// A network rule's one S3 operation, when `op` named one (`"UploadPart"`); ``operation``
+    /// is then the store operation it serves.
+    public var s3Operation: S3Operation?
 
     /// Creates a rule; every selector defaults to "no restriction".
     public init(
@@ -73,7 +76,8 @@ public struct FaultRule: Sendable, Hashable {
         every: Int? = nil,
         window: FaultWindow? = nil,
         path: PathGlob? = nil,
-        maxCount: Int? = nil
+        maxCount: Int? = nil,
+        s3Operation: S3Operation? = nil
     ) {
         self.operation = operation
         self.fault = fault
@@ -84,6 +88,7 @@ public struct FaultRule: Sendable, Hashable {
         self.window = window
         self.path = path
         self.maxCount = maxCount
+        self.s3Operation = s3Operation
     }
 
     /// Checks the rule's values.
@@ -107,6 +112,19 @@ public struct FaultRule: Sendable, Hashable {
         try validateLayer()
         if let window, !(window.start >= 0 && window.end > window.start) {
             throw fail("window", "expected [start, end] seconds with 0 <= start < end, found [\(window.start), \(window.end)]")
+        }
+        switch layer {
+        case .network:
+            try validateNetwork()
+            try fault.validate()
+            return
+        case .local:
+            if s3Operation != nil { throw fail("op", "an S3 operation can only be selected by a network rule (\"layer\": \"network\")") }
+        case .store:
+            if s3Operation != nil { throw fail("op", "an S3 operation can only be selected by a network rule (\"layer\": \"network\")") }
+            if fault.kind.isNetworkOnly {
+                throw fail("kind", "'\(fault.kind.rawValue)' is a network fault: add \"layer\": \"network\" (it needs the fault proxy in front of S3)")
+            }
         }
         if layer != .local, operation != .any, let op = ObjectStoreError.Operation(rawValue: operation.rawValue),
            !fault.kind.operations.contains(op) {

@@ -23,14 +23,21 @@ public struct FaultRecord: Sendable, Hashable, Codable {
     public var delaySeconds: Double?
     /// What happened, in words (`"SlowDown"`, `"kept 1048576 of 8388608 bytes"`).
     public var detail: String
-    /// The layer that injected it: `local` for a disk error of the cache's file layer (its key
-    /// is then the file's path, its operation `write` for a write or an fsync, as the detail
-    /// says); `nil` for the store layer.
-    public var layer: String?
+    /// Where it was injected: `network` by the fault proxy, `local` by the cache's file layer (the key
+    /// is then the file's path, the operation `write` for a write or an fsync, as the detail says);
+    /// `nil` means the store layer.
+    public var layer: FaultRule.Layer?
+    /// The S3 operation a network fault hit.
+    public var s3Operation: S3Operation?
+    /// The multipart part number a network fault hit.
+    public var part: Int?
 
     public init(rule: Int, kind: FaultKind, operation: ObjectStoreError.Operation, key: String, offset: UInt64? = nil,
-                attempt: Int, bytesAffected: UInt64 = 0, delaySeconds: Double? = nil, detail: String, layer: String? = nil) {
+                attempt: Int, bytesAffected: UInt64 = 0, delaySeconds: Double? = nil, detail: String,
+                layer: FaultRule.Layer? = nil, s3Operation: S3Operation? = nil, part: Int? = nil) {
         self.layer = layer
+        self.s3Operation = s3Operation
+        self.part = part
         self.rule = rule
         self.kind = kind
         self.operation = operation
@@ -51,6 +58,9 @@ public struct FaultRecord: Sendable, Hashable, Codable {
         if a.attempt != b.attempt { return a.attempt < b.attempt }
         if a.rule != b.rule { return a.rule < b.rule }
         if a.kind != b.kind { return a.kind < b.kind }
+        if a.layer != b.layer { return (a.layer?.rawValue ?? "") < (b.layer?.rawValue ?? "") }
+        if a.s3Operation != b.s3Operation { return (a.s3Operation?.rawValue ?? "") < (b.s3Operation?.rawValue ?? "") }
+        if a.part != b.part { return (a.part ?? 0) < (b.part ?? 0) }
         return a.detail < b.detail
     }
 }

@@ -79,9 +79,11 @@ public final class FaultyStore: ObjectStore {
     ///     from it); the time of this call when `nil`.
     ///   - hangLimit: how long a `hang` without its own `max` lasts at most (5 minutes).
     ///   - crashHandler: what a `crash` fault does; the default exits with status 86.
+    ///   - trace: where faults are recorded (a run shares one with its network layer).
     public init(
         wrapping inner: any ObjectStore,
         plan: FaultPlan,
+        trace: FaultTrace = FaultTrace(),
         timeSource: any TimeSource = SystemTimeSource(),
         runStart: Duration? = nil,
         hangLimit: Duration = .seconds(300),
@@ -89,7 +91,7 @@ public final class FaultyStore: ObjectStore {
     ) {
         self.inner = inner
         self.plan = plan
-        self.trace = FaultTrace()
+        self.trace = trace
         self.timeSource = timeSource
         self.origin = runStart ?? timeSource.now()
         self.hangLimit = hangLimit

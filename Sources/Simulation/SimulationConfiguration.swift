@@ -167,7 +167,7 @@ extension History {
                                  probability: chance / 3, maxCount: maxCount)
             case .bandwidth:
                 rule = FaultRule(operation: pick([.write, .read]), fault: .bandwidth(bytesPerSecond: pick([16 << 10, 256 << 10, 1 << 20])))
-            case .crash:
+            case .crash, .truncate, .error200:
                 continue
             }
             rules.append(rule)

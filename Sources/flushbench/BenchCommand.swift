@@ -7,6 +7,6 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure flushbench beside the reference tools on the same work, machine and run.",
         subcommands: [BenchCacheCommand.self, BenchUploadCommand.self, BenchDownloadCommand.self, BenchTransferWorkerCommand.self,
                       BenchSSTCommand.self, BenchSSTWorkerCommand.self, FaultsOverheadCommand.self,
-                      BenchRecoveryCommand.self, BenchFlushCommand.self, BenchFlushWorkerCommand.self]
+                      BenchRecoveryCommand.self, BenchFlushCommand.self, BenchFlushWorkerCommand.self, BenchProxyCommand.self]
     )
 }

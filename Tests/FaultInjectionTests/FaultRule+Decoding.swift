@@ -66,7 +66,7 @@ struct FaultRuleDecodingTests {
         (#"{"op": "stat", "kind": "error", "error": "SlowDown", "probabilty": 0.5}"#,
          "faults[0].probabilty: unknown key 'probabilty' (did you mean 'probability'?)"),
         (#"{"op": "stat", "kind": "explode"}"#,
-         "faults[0].kind: unknown fault kind 'explode' (known: latency, error, partial, torn, ackLost, bandwidth, hang, crash)"),
+         "faults[0].kind: unknown fault kind 'explode' (known: latency, error, partial, torn, ackLost, bandwidth, hang, crash, truncate, error200)"),
         (#"{"op": "stat", "kind": "latency", "value": "1ms", "afterBytes": 10}"#,
          "faults[0].afterBytes: 'afterBytes' is not a parameter of kind 'latency' (its parameters: distribution, value, min, max, mean, stddev, scale, shape)"),
         (#"{"op": "write", "kind": "partial", "afterBytes": "1XB"}"#,

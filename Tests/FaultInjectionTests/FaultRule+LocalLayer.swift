@@ -69,7 +69,7 @@ struct FaultRuleLocalLayerTests {
         try fs.write(file, [1], at: 0)
         let records = trace.records()
         #expect(records.count == 1)
-        #expect(records.first?.layer == "local")
+        #expect(records.first?.layer == .local)
         #expect(records.first?.rule == 1)
         #expect(records.first?.detail.contains("ENOSPC") == true)
         #expect(FaultPlan.empty.localFileSystem(over: PosixFileSystem(), trace: trace) is PosixFileSystem)

@@ -28,12 +28,12 @@ struct ScenarioLoaderBinaryTests {
         #expect(outcome.errors.contains("\(file):5:3: "), "\(outcome.errors)")
     }
 
-    @Test("validate exits 2 naming a network-layer rule's path")
+    @Test("validate exits 2 naming a network-layer rule's path when the store is not s3")
     func networkLayerExitsTwo() throws {
         let file = try write(smallScenario(extra: "\"faults\": [ { \"op\": \"write\", \"kind\": \"error\", \"error\": \"SlowDown\", \"layer\": \"network\" } ]"))
         let outcome = try Binary.run(["validate", file])
         #expect(outcome.status == 2)
-        #expect(outcome.errors.contains("faults[0].layer: the network fault layer (a proxy in front of S3) is not available"), "\(outcome.errors)")
+        #expect(outcome.errors.contains("faults[0].layer: a network fault needs the s3 store"), "\(outcome.errors)")
     }
 
     @Test("validate of a directory exits 2 and says it is a directory")

@@ -24,6 +24,7 @@ extension ScenarioRunner {
         let startDate = Date()
         let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
         try ClusterFaultRun.checkTakesEffect(scenario, options: options)
+        try NetworkLayer.validate(scenario, plan: plan, environment: options.environment)
         let runID = options.node?.runID ?? RunID.make(date: startDate)
         let area = try await WorkArea.open(directory: options.workDirectory,
                                            marker: WorkAreaMarker(runID: runID, scenario: scenario.name, date: startDate))

@@ -15,16 +15,26 @@ public enum ScenarioRunner {
     static func run(_ scenario: Scenario, seed: UInt64, startDate: Date, plan: FaultPlan, options: RunOptions,
                     area: WorkArea) async throws -> RunResult {
         let work = area.path
-        let remote = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name, environment: options.environment,
-                                                inNode: options.node != nil)
+        var made = try await RemoteStore.make(scenario.store, workDirectory: work, scenario: scenario.name, environment: options.environment,
+                                              inNode: options.node != nil)
         let keys = RunKeys(basePrefix: scenario.store.prefix + "flushbench/\(scenario.name)/" + (options.node?.prefixSegment ?? ""),
                            runID: area.runID)
+        // One trace for both layers; network rules put the fault proxy in front of S3.
+        let trace = FaultTrace()
+        var network: NetworkLayer?
         do {
-            try await SetupCheck.run(remote, prefix: keys.runPrefix, scenario: scenario.name)
+            if plan.hasNetworkRules {
+                (made, network) = try await NetworkLayer.start(made, plan: plan, trace: trace, keys: keys, scenario: scenario,
+                                                                 runStart: .now)
+            }
+            try await SetupCheck.run(made, prefix: keys.runPrefix, scenario: scenario.name)
         } catch {
-            await remote.server?.stop()
+            await network?.stop()
+            await made.server?.stop()
             throw error
         }
+        let remote = made
+        network?.activate()
         let clock = SystemTimeSource()
         let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
         let counted: any ObjectStore = options.crashPoint.map { CrashPointStore(wrapping: store, point: $0) } ?? store
@@ -36,7 +46,7 @@ public enum ScenarioRunner {
                 FaultyStore.exitProcess(record)
             }
         }
-        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
+        let faulty = FaultyStore(wrapping: counted, plan: plan, trace: trace, timeSource: clock, hangLimit: scenario.timeLimit,
                                  crashHandler: crashHandler)
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
@@ -48,6 +58,7 @@ public enum ScenarioRunner {
             fileCache = try await FileCache.open(FileCacheConfiguration(directory: area.cacheDirectory, capacity: scenario.cache.capacity,
                                                                         timeToIdle: scenario.cache.ttl, timeSource: clock, fileSystem: layer))
         } catch {
+            await network?.stop()
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
         }
@@ -68,6 +79,7 @@ public enum ScenarioRunner {
             journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
         } catch {
             fileCache.close()
+            await network?.stop()
             await remote.server?.stop()
             throw error
         }
@@ -119,6 +131,7 @@ public enum ScenarioRunner {
         }
 
         // The checks, within the clean-up budget, against the run's store (bounded too).
+        network?.quiesce()
         await options.beforeChecks?(remote.store, cache)
         let state = record.state.withLock { $0 }
         deadline.move(to: budget.checksDeadline)
@@ -148,6 +161,7 @@ public enum ScenarioRunner {
         }
         journal.close()
         fileCache.close()
+        await network?.stop()
         await remote.server?.stop()
         let timings = PhaseTimings(workload: (budget.workloadEndedAt - start).seconds, checks: (checksEnded - checksStarted).seconds,
                                    cleanup: (ContinuousClock.now - checksEnded).seconds)

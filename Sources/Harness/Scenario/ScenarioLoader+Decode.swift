@@ -131,9 +131,17 @@ extension ScenarioLoader {
                     continue
                 }
                 if case .object(let fields) = item, fields["layer"] == .string("network") {
-                    reader.report(JSONPath.child(rulePath, "layer"), "the network fault layer (a proxy in front of S3) is not available in this version, "
-                        + "so this rule could never fire; use \"store\" (the default, in-process) or remove the rule")
-                    continue
+                    // The fault proxy stands in front of an S3 endpoint it can read: plain HTTP only.
+                    if store.kind != .s3 {
+                        reader.report(JSONPath.child(rulePath, "layer"), "a network fault needs the s3 store (the fault proxy stands in front of S3), "
+                            + "and this store is \(store.kind.rawValue): use \"store\" (the default, in-process) or an s3 store")
+                        continue
+                    }
+                    if let endpoint = store.endpoint, endpoint.lowercased().hasPrefix("https://") {
+                        reader.report(JSONPath.child(rulePath, "layer"), "a network fault needs a plain-HTTP endpoint, and store.endpoint is HTTPS "
+                            + "(through a CONNECT tunnel the proxy sees only encrypted bytes, so the fault could never take effect)")
+                        continue
+                    }
                 }
                 if let huge = item.firstNumberBeyondDouble(rulePath) {
                     reader.report(huge.path, "expected a number a fault rule can use, found \(huge.text), which is beyond the range of 64-bit floating-point numbers")

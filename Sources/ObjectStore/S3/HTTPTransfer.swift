@@ -106,6 +106,8 @@ struct TransferLimits: Sendable {
     var lowSpeedBytesPerSecond: Int
     /// How long a transfer may stay below ``lowSpeedBytesPerSecond``.
     var lowSpeedTime: Duration
+    /// The HTTP proxy of every transfer, if any.
+    var proxy: String? = nil
 }
 
 
@@ -155,6 +157,9 @@ final class CurlTransfer {
         ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
         ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, limits.lowSpeedTime.millisecondsRoundedUp / 1000))
         ccurl_easy_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        // Only the configured proxy, never one from the environment (http_proxy, no_proxy).
+        ccurl_easy_setopt_string(handle, CURLOPT_PROXY, limits.proxy ?? "")
+        ccurl_easy_setopt_string(handle, CURLOPT_NOPROXY, limits.proxy == nil ? "*" : "")
         ccurl_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
         ccurl_easy_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 2 << 20)
         ccurl_easy_setopt_pointer(handle, CURLOPT_PRIVATE, opaque)
@@ -173,11 +178,15 @@ final class CurlTransfer {
             ccurl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bodyLength))
             ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
             ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
+            ccurl_easy_setopt_seek_callback(handle, CURLOPT_SEEKFUNCTION, curlSeekBody)
+            ccurl_easy_setopt_pointer(handle, CURLOPT_SEEKDATA, opaque)
         case "POST":
             ccurl_easy_setopt_long(handle, CURLOPT_POST, 1)
             ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyLength))
             ccurl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadBody)
             ccurl_easy_setopt_pointer(handle, CURLOPT_READDATA, opaque)
+            ccurl_easy_setopt_seek_callback(handle, CURLOPT_SEEKFUNCTION, curlSeekBody)
+            ccurl_easy_setopt_pointer(handle, CURLOPT_SEEKDATA, opaque)
         default:
             ccurl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
@@ -215,6 +224,15 @@ final class CurlTransfer {
         }
         sent += count
         return count
+    }
+
+    /// Moves the body back to `offset` from its start: libcurl rewinds when it sends a request
+    /// again (a reused connection that died before any response byte); without this the resend
+    /// fails as `CURLE_SEND_FAIL_REWIND`, a permanent error, where the failure was transient.
+    fileprivate func seekBody(to offset: Int64, origin: Int32) -> Int32 {
+        guard origin == SEEK_SET, offset >= 0, offset <= Int64(bodyLength) else { return 1 }  // CURL_SEEKFUNC_FAIL
+        sent = Int(offset)
+        return 0  // CURL_SEEKFUNC_OK
     }
 
     /// Takes the next bytes of the body; returns false to abort the transfer.
@@ -305,6 +323,10 @@ private func transfer(_ userdata: UnsafeMutableRawPointer?) -> CurlTransfer {
 
 private func curlReadBody(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
     transfer(userdata).readBody(into: buffer, capacity: size * count)
+}
+
+private func curlSeekBody(_ userdata: UnsafeMutableRawPointer?, _ offset: curl_off_t, _ origin: Int32) -> Int32 {
+    transfer(userdata).seekBody(to: Int64(offset), origin: origin)
 }
 
 private func curlWriteBody(_ buffer: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {

@@ -52,6 +52,11 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
     public var lowSpeedBytesPerSecond: Int
     /// How long a transfer may stay below ``lowSpeedBytesPerSecond`` before it is abandoned.
     public var lowSpeedTime: Duration
+    /// An HTTP proxy every request goes through (`http://127.0.0.1:PORT`: the fault proxy of
+    /// network-layer faults), or `nil` for none. Through a proxy each request also carries an
+    /// `x-flushbench-request` header, unique per request, so the proxy can tell a new attempt
+    /// from libcurl sending the same request again.
+    public var proxy: String? = nil
 
     /// Creates a configuration; timeouts default to 5 s to connect, 120 s per request, and
     /// abandoning a transfer that moves less than 1 KiB/s for 15 s.
