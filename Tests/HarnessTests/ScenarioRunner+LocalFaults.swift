@@ -14,7 +14,7 @@ struct ScenarioRunnerLocalFaultTests {
         #expect(result.failures.allSatisfy { $0.code == "io" }, "\(result.failures.map(\.code))")
         #expect(result.failures.contains { $0.message.contains("[no_space]") }, "a full disk is named")
         #expect(result.reads.failed == 0 && result.reads.succeeded == result.flushes.succeeded * 2)
-        #expect(result.faults.trace.allSatisfy { $0.layer == "local" })
+        #expect(result.faults.trace.allSatisfy { $0.layer == .local })
         #expect(result.faults.trace.contains { $0.detail.hasPrefix("ENOSPC") } && result.faults.trace.contains { $0.detail.hasPrefix("EIO") })
     }
 }
