@@ -18,6 +18,9 @@ extension FaultOverheadBenchmark {
             /// The same from each variant's fastest round (less sensitive to other load).
             public var fastestUploadOverheadPercent: Double
             public var fastestReadOverheadPercent: Double
+            /// The same from the process's CPU time (median), which other processes' load moves less.
+            public var uploadCPUOverheadPercent: Double
+            public var readCPUOverheadPercent: Double
         }
 
         public var work: String
@@ -25,12 +28,13 @@ extension FaultOverheadBenchmark {
         public var rows: [Row]
 
         public func table() -> String {
-            var lines = ["\(work) — medians of \(rounds) round(s); overhead: median (fastest round)", "",
+            var lines = ["\(work) — medians of \(rounds) round(s); overhead: wall median (fastest round) [CPU time median]", "",
                          "variant       upload s   overhead             read s     overhead"]
             for row in rows {
                 lines.append(row.name.padding(toLength: 14, withPad: " ", startingAt: 0)
-                             + String(format: "%-10.3f %+7.2f%% (%+6.2f%%)   %-10.3f %+7.2f%% (%+6.2f%%)", row.uploadSeconds, row.uploadOverheadPercent,
-                                      row.fastestUploadOverheadPercent, row.readSeconds, row.readOverheadPercent, row.fastestReadOverheadPercent))
+                             + String(format: "%-10.3f %+7.2f%% (%+6.2f%%) [%+6.2f%%]   %-10.3f %+7.2f%% (%+6.2f%%) [%+6.2f%%]", row.uploadSeconds,
+                                      row.uploadOverheadPercent, row.fastestUploadOverheadPercent, row.uploadCPUOverheadPercent,
+                                      row.readSeconds, row.readOverheadPercent, row.fastestReadOverheadPercent, row.readCPUOverheadPercent))
             }
             return lines.joined(separator: "\n")
         }
@@ -65,33 +69,42 @@ extension FaultOverheadBenchmark {
 
         var uploads = Array(repeating: [Double](), count: variants.count)
         var reads = Array(repeating: [Double](), count: variants.count)
+        var uploadCPU = Array(repeating: [Double](), count: variants.count)
+        var readCPU = Array(repeating: [Double](), count: variants.count)
         for round in 0..<config.rounds {
             let order = round % 2 == 0 ? Array(variants.indices) : variants.indices.reversed()
             for index in order {
                 let store = variants[index].1(MemoryStore())
                 // One object at a time (uploaded, read back, deleted), so memory stays one object.
-                var upload = 0.0, read = 0.0
+                var upload = 0.0, read = 0.0, upCPU = 0.0, readCPUSeconds = 0.0
                 for object in 0..<objects {
                     let key = "bench/range-\(object)"
-                    upload += try await Timing.measure {
+                    let up = try await Timing.measure {
                         _ = try await store.upload(from: file, range: 0..<UInt64(objectSize), key: key, options: options)
-                    }.wall
-                    read += try await Timing.measure {
+                    }
+                    upload += up.wall
+                    upCPU += up.cpu
+                    let back = try await Timing.measure {
                         var offset: UInt64 = 0
                         while offset < UInt64(objectSize) {
                             let range = offset..<min(offset + UInt64(config.chunkSize), UInt64(objectSize))
                             offset += try await store.read(key: key, range: range, into: sink, at: range.lowerBound)
                         }
-                    }.wall
+                    }
+                    read += back.wall
+                    readCPUSeconds += back.cpu
                     try await store.delete(key: key)
                 }
                 uploads[index].append(upload)
                 reads[index].append(read)
+                uploadCPU[index].append(upCPU)
+                readCPU[index].append(readCPUSeconds)
             }
         }
         let bareUpload = SideBySideReport.median(uploads[0])
         let bareRead = SideBySideReport.median(reads[0])
         let fastestBareUpload = uploads[0].min() ?? 0, fastestBareRead = reads[0].min() ?? 0
+        let bareUploadCPU = SideBySideReport.median(uploadCPU[0]), bareReadCPU = SideBySideReport.median(readCPU[0])
         let rows = variants.indices.map { index in
             let upload = SideBySideReport.median(uploads[index])
             let read = SideBySideReport.median(reads[index])
@@ -99,7 +112,9 @@ extension FaultOverheadBenchmark {
                                    uploadOverheadPercent: (upload - bareUpload) / bareUpload * 100,
                                    readOverheadPercent: (read - bareRead) / bareRead * 100,
                                    fastestUploadOverheadPercent: ((uploads[index].min() ?? 0) - fastestBareUpload) / fastestBareUpload * 100,
-                                   fastestReadOverheadPercent: ((reads[index].min() ?? 0) - fastestBareRead) / fastestBareRead * 100)
+                                   fastestReadOverheadPercent: ((reads[index].min() ?? 0) - fastestBareRead) / fastestBareRead * 100,
+                                   uploadCPUOverheadPercent: (SideBySideReport.median(uploadCPU[index]) - bareUploadCPU) / bareUploadCPU * 100,
+                                   readCPUOverheadPercent: (SideBySideReport.median(readCPU[index]) - bareReadCPU) / bareReadCPU * 100)
         }
         return RangeReport(work: "MemoryStore range path: \(objects) x \(objectSize >> 20) MiB uploaded from a local file, read back in \(config.chunkSize >> 20) MiB ranges into one; bare vs through FaultyStore",
                            rounds: config.rounds, rows: rows)
