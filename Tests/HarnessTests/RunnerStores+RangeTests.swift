@@ -33,7 +33,7 @@ struct RunnerStoresRangeTests {
     func wrappersForwardRangeTransfers() async throws {
         let counting = RangeCountingStore()
         let keys = RunKeys(basePrefix: "base/", runID: RunID.make())
-        let store = DeadlineStore(wrapping: RunPrefixedStore(wrapping: counting, keys: keys), deadline: RunDeadline(.now + .seconds(60)))
+        let store = DeadlineStore(wrapping: RunPrefixedStore(wrapping: counting, keys: keys), deadline: RunDeadline(.now + .seconds(600)))
         let directory = try LocalFiles.makeTemporaryDirectory(prefix: "runner-range")
         defer { try? LocalFiles.removeTree(directory) }
         let source = try LocalFile.create(directory + "/source")
