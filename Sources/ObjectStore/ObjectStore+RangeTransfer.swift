@@ -77,7 +77,9 @@ extension ObjectWriter {
                     try await write(block)
                     progress?.add(UInt64(block.count))
                 } catch {
+                    // The read ahead must end before the caller may close the file.
                     next?.cancel()
+                    _ = try? await next?.value
                     throw error
                 }
             }

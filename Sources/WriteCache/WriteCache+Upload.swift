@@ -106,7 +106,9 @@ extension WriteCache {
                 do {
                     try await writer.write(part)
                 } catch {
+                    // The read ahead must end before the file is closed.
                     nextPart?.cancel()
+                    _ = try? await nextPart?.value
                     throw storeFailure("upload \(key) to '\(remote)'", key, error)
                 }
                 options.progress?.add(UInt64(part.count))

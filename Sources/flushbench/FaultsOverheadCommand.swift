@@ -24,6 +24,9 @@ struct FaultsOverheadCommand: AsyncParsableCommand {
     @Option(help: "Run only one variant: bare, empty-plan or idle-rules (to profile it alone).")
     var only: String?
 
+    @Flag(help: "Measure the range path instead: uploads of a local file's ranges and reads into a local file.")
+    var range = false
+
     @Option(help: "Directory to write the JSON report to (bench-faults-overhead-<timestamp>.json); none when omitted.")
     var out: String?
 
@@ -38,6 +41,10 @@ struct FaultsOverheadCommand: AsyncParsableCommand {
             totalBytes: totalMib << 20, chunkSize: chunkMib << 20, stats: stats, rounds: rounds)
         configuration.onlyVariant = only?.replacingOccurrences(of: "-", with: " ")
         let benchmark = FaultOverheadBenchmark(configuration: configuration)
+        if range {
+            print(try await benchmark.runRange().table())
+            return
+        }
         let report = try await benchmark.run()
         print(report.table())
         if let out {
