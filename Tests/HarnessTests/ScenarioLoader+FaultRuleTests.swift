@@ -8,11 +8,12 @@ struct ScenarioLoaderFaultRuleTests {
         smallScenario(extra: "\"faults\": [ { \"op\": \"write\", \"kind\": \"error\", \"error\": \"SlowDown\", \(fields) } ]")
     }
 
-    @Test("a rule for a fault layer that does not exist or cannot take effect here is rejected at its path", arguments: ["cluster", "disk"])
-    func unimplementedLayerRejected(layer: String) {
+    @Test("a rule for a fault layer that cannot take effect here, or does not exist, is rejected at its path",
+          arguments: [("cluster", "not available"), ("disk", "expected \"store\", \"network\" or \"local\"")])
+    func unavailableLayerRejected(layer: String, message: String) {
         let found = issues(fault("\"layer\": \"\(layer)\""))
         #expect(found.map(\.path) == ["faults[0].layer"], "\(found)")
-        #expect(found.first?.message.contains("not available") == true, "\(found)")
+        #expect(found.first?.message.contains(message) == true, "\(found)")
     }
 
     @Test("a store fault kind on the local layer is rejected at its kind, naming the disk errors")
