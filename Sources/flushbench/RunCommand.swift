@@ -55,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         // Made when the first result is written; another run's directory of the same second is never shared.
         var madeDirectory: String?
         var results: [RunResult] = []
+        var labels: [String] = []
         var setupFailed = false
         scenarios: for (position, scenario) in scenarios.enumerated() {
             for round in 1...repetitions {
@@ -78,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
                         + ", \(result.faults.injected) faults -> \(path)")
                     for line in failed { progress.line("      \(line)") }
                     results.append(result)
+                    labels.append(((path as NSString).lastPathComponent as NSString).deletingPathExtension)
                 } catch let error as ScenarioError {
                     progress.finish()
                     printError(ScenarioError(code: error.code, file: scenario.file, issues: error.issues).description)
@@ -98,13 +100,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         if !results.isEmpty {
             let directory = try await runDirectory(in: out, stamp: stamp, made: &madeDirectory)
+            let entries = zip(labels, results).map { HTMLReport.Entry(label: $0, result: $1) }
+            let charts = try await HTMLReport.write(entries, title: "flushbench run \(stamp)", to: directory + "/report.html")
             let summary = "# flushbench run \(stamp)\n\n" + ResultWriter.summaryTable(results) + "\n\n"
-                + results.map(ResultWriter.markdown).joined(separator: "\n\n") + "\n"
+                + zip(labels, results).map { ResultWriter.markdown($1) + "\n\n" + ResultWriter.chartLinks(charts[$0] ?? []) }
+                    .joined(separator: "\n\n") + "\n"
             try await ResultWriter.writeFile(Data(summary.utf8), to: directory + "/summary.md")
             print("")
             print(ResultWriter.summaryTable(results))
             print("")
-            print("results: \(directory)/ (summary.md and one JSON document per run)")
+            print("results: \(directory)/ (summary.md, report.html and one JSON document per run)")
         }
         if let status = interruption.exitStatus { throw ExitCode(status) }
         if setupFailed { throw ExitCode(.setupFailed) }

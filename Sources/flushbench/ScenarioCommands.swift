@@ -62,31 +62,3 @@ struct ListCommand: ParsableCommand {
         }
     }
 }
-
-/// `flushbench report`: prints a result document as Markdown.
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract: "Print result documents (JSON written by `run`) as a Markdown report.")
-
-    @Argument(help: "Result files (*.json).")
-    var files: [String]
-
-    func run() throws {
-        var results: [RunResult] = []
-        for file in files {
-            do {
-                results.append(try ResultWriter.read(file))
-            } catch {
-                printError("\(error)")
-                throw ExitCode(.invalidInput)
-            }
-        }
-        print(ResultWriter.summaryTable(results))
-        for result in results {
-            print("")
-            print(ResultWriter.markdown(result))
-        }
-        if results.contains(where: { !$0.passed }) { throw ExitCode(.failed) }
-    }
-}

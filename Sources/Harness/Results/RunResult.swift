@@ -47,6 +47,15 @@ public struct RunResult: Sendable, Codable {
     public var checks: [CheckResult]
     public var expectations: [ExpectationResult]
     public var passed: Bool
+    /// Samples taken while the run worked (cache usage, cumulative bytes, faults, flush
+    /// latency per interval), seconds from the run's start; absent in older documents.
+    public var timeline: [TimelineSample]? = nil
+    /// Latency percentile curves per operation (p0 to p99.99), from the HDR histograms;
+    /// absent in older documents.
+    public var latencyPercentiles: [String: [PercentilePoint]]? = nil
+    /// Each fault phase of the scenario: its throughput, latency and recovery; absent when the
+    /// scenario has none.
+    public var phases: [PhaseReport]? = nil
 }
 
 extension RunResult {

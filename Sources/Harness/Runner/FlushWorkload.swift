@@ -30,6 +30,8 @@ struct FlushWorkload: Sendable {
             var acknowledged: [FileKey: String] = [:]
             var completions: [(at: Duration, bytes: UInt64)] = []
             var latencies: [Duration] = []
+            /// When each flush ended and its latency (the report's latency over time, phases).
+            var ends: [(at: ContinuousClock.Instant, latency: Duration)] = []
         }
 
         let state = Mutex(State())
@@ -121,6 +123,7 @@ struct FlushWorkload: Sendable {
             record.state.withLock { state in
                 state.encoded += (digests.data?.bytes ?? 0) + (digests.index?.bytes ?? 0)
                 state.latencies.append(finished - began)
+                state.ends.append((finished, finished - began))
                 if outcome.files.isEmpty {
                     state.empty += 1
                     return
@@ -142,6 +145,7 @@ struct FlushWorkload: Sendable {
             record.state.withLock { state in
                 state.encoded += (digests.data?.bytes ?? 0) + (digests.index?.bytes ?? 0)
                 state.latencies.append(finished - began)
+                state.ends.append((finished, finished - began))
                 state.failed += 1
                 let code = error.storeError?.code.rawValue ?? error.code.rawValue
                 state.failureCount[code, default: 0] += 1

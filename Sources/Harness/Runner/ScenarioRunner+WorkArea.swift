@@ -20,7 +20,7 @@ extension ScenarioRunner {
     public static func run(_ scenario: Scenario, options: RunOptions = RunOptions()) async throws -> RunResult {
         let seed = options.seedOverride ?? scenario.seed
         let startDate = Date()
-        let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
+        let plan = try ScenarioFaults.plan(scenario.faults, phases: scenario.phases, seed: seed)
         let runID = RunID.make(date: startDate)
         let area = try await WorkArea.open(directory: options.workDirectory,
                                            marker: WorkAreaMarker(runID: runID, scenario: scenario.name, date: startDate))

@@ -24,13 +24,16 @@ public enum ScenarioRunner {
             throw error
         }
         let clock = SystemTimeSource()
+        // The run's start: fault rules' windows and phases count from here (the fault store's origin).
+        let origin = ContinuousClock.now
+        let originReading = clock.now()
         let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
         let counted: any ObjectStore = options.crashPoint.map { CrashPointStore(wrapping: store, point: $0) } ?? store
         // A crash trial's child (a death point set) dies at `crash` rules too; elsewhere they only record.
         var crashHandler: FaultyStore.CrashHandler = { _ in }
         if options.crashPoint?.dieAt != nil { crashHandler = FaultyStore.exitProcess }
-        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, hangLimit: scenario.timeLimit,
-                                 crashHandler: crashHandler)
+        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, runStart: originReading,
+                                 hangLimit: scenario.timeLimit, crashHandler: crashHandler)
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache
@@ -68,6 +71,8 @@ public enum ScenarioRunner {
         let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache, journal: journal, keys: keys)
         let start = ContinuousClock.now
         deadline.move(to: start + scenario.timeLimit)
+        let timeline = TimelineSampler(origin: origin, cache: cache, faults: faulty.trace, record: record)
+        let timelineTask = Task { await timeline.run() }
         let progressTask = options.progress.map { report in
             Task {
                 while !Task.isCancelled {
@@ -96,8 +101,11 @@ public enum ScenarioRunner {
             let counts = await readBack(keys, cache: cache, evict: scenario.workload.evictBeforeRead, width: scenario.workload.concurrency)
             readCounts.withLock { $0 = counts }
         }
-        let flushPhase = (flushEnded.withLock { $0 } ?? .now) - start
+        let flushEnd = flushEnded.withLock { $0 } ?? .now
+        let flushPhase = flushEnd - start
         progressTask?.cancel()
+        timelineTask.cancel()
+        let samples = timeline.samples()
         budget.workloadEnded(in: workloadEnd)
         let reads = readCounts.withLock { $0 }
         if Task.isCancelled {
@@ -140,10 +148,16 @@ public enum ScenarioRunner {
                                    cleanup: (ContinuousClock.now - checksEnded).seconds)
         var allChecks = checks.checks
         allChecks.insert(budget.check(workload: workloadEnd, checksCompleted: checked != nil, cleanup: cleanupEnd, timings: timings), at: 0)
-        return assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
-                        remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
-                        checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
-            .finished(keys: keys, secrets: remote.secrets)
+        var result = assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
+                              remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
+                              checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
+        result.timeline = samples
+        result.latencyPercentiles = percentileCurves(state: state, metrics: cache.metrics)
+        if !scenario.phases.isEmpty {
+            result.phases = phaseReports(scenario, state: state, faults: faulty.trace.summary(ruleCount: faulty.plan.rules.count),
+                                         origin: origin, start: start, flushEnd: flushEnd)
+        }
+        return result.finished(keys: keys, secrets: remote.secrets)
     }
 
     /// Reads each acknowledged file back through the cache (evicting it first if asked).

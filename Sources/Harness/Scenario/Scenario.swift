@@ -1,3 +1,4 @@
+import Platform
 public import WriteCache
 
 /// One scenario: a flush workload, the store and cache it runs against, the faults to inject,
@@ -31,6 +32,30 @@ public struct Scenario: Sendable {
     public var cleanupTimeLimit: Duration
     /// The file it came from.
     public var file: String
+    /// Timed groups of fault rules, each active only inside its window (beside the always-on
+    /// ``faults``).
+    public var phases: [FaultPhaseSpec] = []
+}
+
+/// A fault phase: rules active from `from` to `to` (wall-clock time since the run's start).
+public struct FaultPhaseSpec: Sendable, Equatable {
+    /// The phase's name, unique in its scenario (reports).
+    public var name: String
+    /// When the phase's rules start to apply, since the run's start.
+    public var from: Duration
+    /// When they stop (exclusive).
+    public var to: Duration
+    /// The phase's rules as JSON objects, without `window` (the phase gives it).
+    public var faults: [JSONValue]
+
+    /// The rules with the phase's window, as the fault layer decodes them.
+    public var windowedFaults: [JSONValue] {
+        faults.map { rule in
+            guard case .object(var fields) = rule else { return rule }
+            fields["window"] = .array([.number(JSONNumber(from.inSeconds)), .number(JSONNumber(to.inSeconds))])
+            return .object(fields)
+        }
+    }
 }
 
 /// Which remote store a scenario runs against.

@@ -132,13 +132,15 @@ extension ScenarioLoader {
             }
         }
 
+        let phases = decodePhases(&top, seed: seed, timeLimit: timeLimit, reader: &reader, validateFault: validateFault)
+
         // Bounds that depend on the workload are checked only against a valid one.
         let expect = decodeExpectations(&top, workload: workloadIsValid ? workload : nil, reader: &reader)
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,
                         download: download, workload: workload, faults: faults, expect: expect, timeLimit: timeLimit,
-                        cleanupTimeLimit: cleanupTimeLimit, file: file)
+                        cleanupTimeLimit: cleanupTimeLimit, file: file, phases: phases)
     }
 
     private static func decodeWorkload(_ top: inout ObjectFields, reader: inout ScenarioReader) -> WorkloadSpec? {
