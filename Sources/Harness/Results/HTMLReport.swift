@@ -60,7 +60,7 @@ public enum HTMLReport {
             ("goodput", String(format: "%.1f MiB/s acknowledged (%.1f MiB/s attempted)", result.throughput.acknowledgedMiBps,
                                result.throughput.attemptedMiBps)),
             ("flush latency", result.latency["flush"].map { String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms", $0.p50Ms, $0.p99Ms, $0.maxMs) } ?? "—"),
-            ("faults injected", "\(result.faults.injected) " + result.faults.byKind.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
+            ("faults injected", "\(result.faults.injected) " + result.faults.byKind.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
             ("commit", result.gitCommit.map { String($0.prefix(12)) } ?? "unknown"),
         ]
         for (name, value) in rows { out += "<tr><th>\(e(name))</th><td>\(e(value))</td></tr>\n" }

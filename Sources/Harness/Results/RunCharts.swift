@@ -22,7 +22,7 @@ public enum RunCharts {
         var markers: [ChartMarker] = []
         if let timeline = result.timeline, timeline.count > 1 {
             var acknowledged: [(x: Double, y: Double)] = [], attempted: [(x: Double, y: Double)] = []
-            for (previous, sample) in zip(timeline, timeline.dropFirst()) {
+            for (previous, sample) in zip(rateAnchors(timeline), rateAnchors(timeline).dropFirst()) {
                 let seconds = max(sample.atSeconds - previous.atSeconds, 0.001)
                 acknowledged.append((sample.atSeconds, Double(sample.acknowledgedBytes &- previous.acknowledgedBytes) / 1_048_576 / seconds))
                 attempted.append((sample.atSeconds, Double(sample.uploadedBytes &- previous.uploadedBytes) / 1_048_576 / seconds))
@@ -38,6 +38,19 @@ public enum RunCharts {
         }
         return Chart(kind: "throughput", svg: SVGChart.timeSeries(
             id: "throughput", title: "\(result.scenario): throughput over time", yLabel: "MiB/s", series: series, bands: bands, markers: markers))
+    }
+
+    /// The samples rates are computed between: about one second apart (a flush completes in
+    /// steps, so shorter intervals show its granularity, not the rate), and the last one.
+    static func rateAnchors(_ timeline: [TimelineSample]) -> [TimelineSample] {
+        guard var last = timeline.first else { return [] }
+        var anchors = [last]
+        for sample in timeline.dropFirst() where sample.atSeconds - last.atSeconds >= PhaseRecovery.segmentSeconds - 1e-9 {
+            anchors.append(sample)
+            last = sample
+        }
+        if let final = timeline.last, final.atSeconds > last.atSeconds { anchors.append(final) }
+        return anchors
     }
 
     static func latency(_ result: RunResult) -> Chart {

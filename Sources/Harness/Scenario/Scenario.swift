@@ -48,6 +48,13 @@ public struct FaultPhaseSpec: Sendable, Equatable {
     /// The phase's rules as JSON objects, without `window` (the phase gives it).
     public var faults: [JSONValue]
 
+    public init(name: String, from: Duration, to: Duration, faults: [JSONValue]) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.faults = faults
+    }
+
     /// The rules with the phase's window, as the fault layer decodes them.
     public var windowedFaults: [JSONValue] {
         faults.map { rule in
