@@ -95,6 +95,10 @@ struct FaultPhaseTests {
         #expect(PhaseRecovery.recoverySeconds(segments, baseline: 10, to: 5.5) == 0.5)
         #expect(PhaseRecovery.recoverySeconds(segments, baseline: 12, to: 5) == nil, "10.8 is never reached three times in a row")
         #expect(PhaseRecovery.recoverySeconds(segments, baseline: 10, to: 8.5) == nil, "too few segments left")
+        // Two good segments and a dip are not yet a recovery: it takes three in a row.
+        #expect(PhaseRecovery.recoverySeconds([10, 10, 10, 1, 1, 10, 10, 5, 10, 10, 10], baseline: 10, to: 5) == 3)
+        // Exactly 0.9x counts as recovered.
+        #expect(PhaseRecovery.recoverySeconds([10, 10, 9, 9, 9], baseline: 10, to: 2) == 0)
         // The last partial second is left out.
         #expect(PhaseRecovery.segments(completions([1, 1]), end: 1.5) == [1])
     }
