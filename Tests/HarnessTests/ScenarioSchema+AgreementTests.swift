@@ -102,6 +102,10 @@ struct ScenarioSchemaAgreementTests {
         ("\"nth\": [1, 2]", "\"nth\": []", false),
         ("\"seed\": 3", "\"seed\": 3, \"seed\": 4", false),
         ("\"every\": 2", "\"every\": 2, \"every\": 3", false),
+        ("\"probability\": 0.5 } ] } ]", "\"probability\": 0.5, \"window\": [0, 1] } ] } ]", false),
+        ("\"from\": \"1s\"", "\"from\": \"soon\"", false),
+        ("\"name\": \"storm\"", "\"name\": \"..\"", false),
+        ("\"probability\": 0.5 } ] } ]", "\"probability\": 0.5 } ] }, { \"name\": \"b\", \"from\": \"3s\", \"to\": \"4s\", \"faults\": [] } ]", false),
     ])
     func schemaAndDecoderAgree(original: String, replacement: String, valid: Bool) throws {
         let text = try String(contentsOfFile: everyField, encoding: .utf8)
@@ -118,6 +122,7 @@ struct ScenarioSchemaAgreementTests {
         ("\"evictFirst\": true", "\"evictFirst\": true, \"twice\": true"),
         ("\"maxFlushP99\": \"10s\"", "\"maxFlushP99\": \"10s\", \"maxFlushP50\": \"1s\""),
         ("\"retryAfter\": \"10ms\"", "\"retryAfter\": \"10ms\", \"backoff\": \"1ms\""),
+        ("\"to\": \"2s\"", "\"to\": \"2s\", \"until\": \"3s\""),
     ])
     func unknownKeysRejectedByBoth(original: String, replacement: String) throws {
         let text = try String(contentsOfFile: everyField, encoding: .utf8)
