@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst gate gate-paired baseline clean
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst gate gate-paired gate-calibrate baseline clean
 
 all: build
 
@@ -87,6 +87,12 @@ gate: release
 gate-paired: release
 	@mkdir -p $(GATE_OUT)
 	$(RELEASE_BIN) gate --against $(GATE_AGAINST) --repeat $(GATE_PAIRED_REPEAT) --out $(GATE_OUT) $(GATE_REPORTS)
+
+## gate-calibrate: A/A, this build against itself: each timed metric's noise and the threshold it calls for
+## (GATE_CALIBRATE_ARGS=--write stores them in Results/baseline/thresholds.json)
+gate-calibrate: release
+	@mkdir -p $(GATE_OUT)
+	$(RELEASE_BIN) gate --calibrate --repeat $(GATE_PAIRED_REPEAT) --out $(GATE_OUT) $(GATE_CALIBRATE_ARGS)
 
 ## baseline: re-records Results/baseline from this tree (commit the result)
 baseline: release
