@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     /// one: a crash trial's death point (see ``CrashTrials``). With a death point, the scenario's
     /// `crash` fault rules end the process too (exit 86). `nil`: nothing counted.
     public var crashPoint: CrashPoint?
+    /// Where the run publishes its figures while it works (`run --metrics-port`); `nil`: nowhere.
+    public var metrics: LiveMetrics?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
                 beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,

@@ -71,7 +71,8 @@ public enum ScenarioRunner {
         let workload = FlushWorkload(scenario: scenario, seed: seed, cache: cache, journal: journal, keys: keys)
         let start = ContinuousClock.now
         deadline.move(to: start + scenario.timeLimit)
-        let timeline = TimelineSampler(origin: origin, cache: cache, faults: faulty.trace, record: record)
+        let timeline = TimelineSampler(origin: origin, cache: cache, faults: faulty.trace, record: record,
+                                       live: options.metrics.map { ($0, scenario.name) })
         let timelineTask = Task { await timeline.run() }
         let progressTask = options.progress.map { report in
             Task {

@@ -1,4 +1,5 @@
 import FaultInjection
+import Histogram
 import Platform
 import Synchronization
 import WriteCache
@@ -25,17 +26,22 @@ final class TimelineSampler: Sendable {
     private let cache: WriteCache
     private let faults: FaultTrace
     private let record: FlushWorkload.Record
+    private let live: (metrics: LiveMetrics, scenario: String)?
 
     /// - Parameters:
     ///   - origin: the run's start (sample times count from it).
     ///   - cache: the run's write cache (bytes, cache usage).
     ///   - faults: the fault store's trace (faults injected).
     ///   - record: the workload's record (flushes and their latencies).
-    init(origin: ContinuousClock.Instant, cache: WriteCache, faults: FaultTrace, record: FlushWorkload.Record) {
+    ///   - live: where each sample is also published (live metrics), with the scenario's name.
+    init(origin: ContinuousClock.Instant, cache: WriteCache, faults: FaultTrace, record: FlushWorkload.Record,
+         live: (metrics: LiveMetrics, scenario: String)? = nil) {
         self.origin = origin
         self.cache = cache
         self.faults = faults
         self.record = record
+        self.live = live
+        if let live { live.metrics.begin(scenario: live.scenario) }
     }
 
     /// Takes one sample now.
@@ -48,6 +54,7 @@ final class TimelineSampler: Sendable {
         let (succeeded, failed, newEnds, total) = record.state.withLock { record in
             (record.succeeded, record.failed, Array(record.ends.dropFirst(cursor).map(\.latency)), record.ends.count)
         }
+        defer { publish(newEnds) }
         let latencies = newEnds.map(\.inMilliseconds).sorted()
         let sample = TimelineSample(
             atSeconds: (now - origin).seconds, flushesSucceeded: succeeded, flushesFailed: failed,
@@ -79,6 +86,23 @@ final class TimelineSampler: Sendable {
     func samples() -> [TimelineSample] {
         sample()
         return state.withLock { $0.samples }
+    }
+
+    /// Publishes the latest sample and the flush latencies that ended with it to the live metrics.
+    private func publish(_ flushLatencies: [Duration]) {
+        guard let live, let sample = state.withLock({ $0.samples.last }) else { return }
+        let metrics = cache.metrics
+        var operations: [String: OperationCounters] = [:]
+        for (operation, counters) in metrics.operations { operations[operation.rawValue] = counters }
+        var latency: [String: (p50Ms: Double, p99Ms: Double)] = [:]
+        for operation in CacheOperation.allCases {
+            guard let histogram = metrics.latency(operation), histogram.totalCount > 0 else { continue }
+            latency[operation.rawValue] = (Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000)
+        }
+        var byKind: [String: Int] = [:]
+        for record in faults.records() { byKind[record.kind.rawValue, default: 0] += 1 }
+        live.metrics.observe(scenario: live.scenario, sample: sample, operations: operations, operationLatency: latency,
+                             faultsByKind: byKind, flushLatencies: flushLatencies)
     }
 
     private static func rounded(_ ms: Double) -> Double { (ms * 1000).rounded() / 1000 }
