@@ -6,6 +6,8 @@ import Testing
 struct ScenarioSchemaAgreementTests {
     let schemaPath = repositoryRoot + "/Scenarios/scenario.schema.json"
     let everyField = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field.json"
+    /// every-field.json with the other arrival alternative, a trace (Fixtures/traces/two-flushes.jsonl).
+    let everyFieldTrace = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field-trace.json"
 
     /// Validates `files` with the schema through python's jsonschema.
     func schemaVerdicts(_ files: [String]) throws -> [String: Bool] {
@@ -56,7 +58,7 @@ struct ScenarioSchemaAgreementTests {
     func shippedScenariosValidForBoth() throws {
         let directory = repositoryRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField]
+            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField, everyFieldTrace]
         let verdicts = try schemaVerdicts(files)
         for file in files {
             #expect(verdicts[file] == true, "the schema rejects \(file)")
@@ -70,8 +72,10 @@ struct ScenarioSchemaAgreementTests {
         let defs = schema["$defs"] as! [String: Any]
         let scenario = defs["scenario"] as! [String: Any]
         let declared = schemaPaths(scenario, "", defs).filter { !$0.hasPrefix("faults") }
-        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: everyField)))
-        let used = documentPaths(fixture, "")
+        var used: Set<String> = []
+        for file in [everyField, everyFieldTrace] {
+            used.formUnion(documentPaths(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))), ""))
+        }
         #expect(declared.subtracting(used).isEmpty, "schema properties the fixture does not use: \(declared.subtracting(used).sorted())")
         #expect(used.subtracting(declared).isEmpty, "fixture keys the schema does not declare: \(used.subtracting(declared).sorted())")
     }

@@ -108,6 +108,8 @@ public enum Arrival: Sendable, Equatable {
     case closed
     /// Open loop: `rate` flushes per second, Poisson or evenly spaced.
     case rate(Double, poisson: Bool)
+    /// Open loop: the recorded flushes of a trace, each at its time, region and rows.
+    case trace(ArrivalTrace)
 }
 
 /// The flushes of a scenario.
@@ -127,7 +129,11 @@ public struct WorkloadSpec: Sendable, Equatable {
     public var evictBeforeRead: Bool
     public var arrival: Arrival
 
-    public var totalFlushes: Int { regions * flushesPerRegion }
+    /// The flushes of the workload: a trace's events, else regions x flushesPerRegion.
+    public var totalFlushes: Int {
+        if case .trace(let trace) = arrival { return trace.events.count }
+        return regions * flushesPerRegion
+    }
 }
 
 /// What must hold after a run. Absent fields are not checked.
