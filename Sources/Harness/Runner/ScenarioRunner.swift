@@ -24,16 +24,11 @@ public enum ScenarioRunner {
             throw error
         }
         let clock = SystemTimeSource()
-        // The run's start: fault rules' windows and phases count from here (the fault store's origin).
-        let origin = ContinuousClock.now
-        let originReading = clock.now()
         let store = RunPrefixedStore(wrapping: remote.store, keys: keys)
         let counted: any ObjectStore = options.crashPoint.map { CrashPointStore(wrapping: store, point: $0) } ?? store
         // A crash trial's child (a death point set) dies at `crash` rules too; elsewhere they only record.
         var crashHandler: FaultyStore.CrashHandler = { _ in }
         if options.crashPoint?.dieAt != nil { crashHandler = FaultyStore.exitProcess }
-        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, runStart: originReading,
-                                 hangLimit: scenario.timeLimit, crashHandler: crashHandler)
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache
@@ -44,6 +39,21 @@ public enum ScenarioRunner {
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
         }
+        // The run's own prefix is new; name what other runs left beside it (gc removes that).
+        let journal: RunJournal
+        do {
+            journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
+        } catch {
+            fileCache.close()
+            await remote.server?.stop()
+            throw error
+        }
+        // The run's start, just before the flushes: fault rules' windows and phases count from here
+        // (the fault store's origin), so a slow setup (a server, the journal) cannot eat a phase.
+        let origin = ContinuousClock.now
+        let originReading = clock.now()
+        let faulty = FaultyStore(wrapping: counted, plan: plan, timeSource: clock, runStart: originReading,
+                                 hangLimit: scenario.timeLimit, crashHandler: crashHandler)
         let prefix = keys.basePrefix
         var logger = Logger(label: "flushbench.run")
         logger.logLevel = .error
@@ -54,16 +64,6 @@ public enum ScenarioRunner {
                 downloadChunkSize: Int(scenario.download.chunkSize), downloadConcurrency: scenario.download.concurrency,
                 verifyUploads: scenario.upload.verify, retry: scenario.upload.retry, remotePrefix: prefix),
             timeSource: clock, logger: logger)
-
-        // The run's own prefix is new; name what other runs left beside it (gc removes that).
-        let journal: RunJournal
-        do {
-            journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
-        } catch {
-            fileCache.close()
-            await remote.server?.stop()
-            throw error
-        }
 
         let sampler = MemorySampler()
         let sampling = Task { await sampler.run() }
