@@ -83,6 +83,24 @@ struct GateComparisonTests {
         #expect(jitter.scenarios[0].metrics.first { $0.name == "latency.flush.p50Ms" }?.status == .unchanged)
     }
 
+    @Test("Holm's correction: a p below alpha alone is not enough when several metrics were tested")
+    func holmCorrectsOverMetrics() async throws {
+        let base = try await GateFixture.result()
+        let baseline = ResultSet(label: "base", runs: GateFixture.runs(base, side: "a", p50: [10, 11, 12, 10.5, 11.5]))
+        let current = ResultSet(label: "current", runs: GateFixture.runs(base, side: "b", p50: [20, 21, 22, 20.5, 21.5]))
+        let report = try ResultComparison.compare(baseline: baseline, current: current, thresholds: GateThresholds(),
+                                                  timingsEnforced: true, alpha: 0.03)
+        let p50 = try #require(report.scenarios[0].metrics.first { $0.name == "latency.flush.p50Ms" })
+        let tested = report.scenarios[0].metrics.filter { $0.test != nil }.count
+        #expect(tested >= 4)
+        // Raw p = 2/252 = 0.0079 < 0.03, but Holm multiplies the smallest by the number of tests.
+        #expect(abs((p50.test?.p ?? 0) - 2.0 / 252) < 1e-12)
+        #expect(abs((p50.adjustedP ?? 0) - Double(tested) * 2.0 / 252) < 1e-12)
+        #expect(p50.status == .noise)
+        #expect(report.verdict == .pass)
+        #expect(report.markdown().contains("α = 0.03"))
+    }
+
     @Test("an improvement beyond threshold and spread exits 4 so the baseline can be refreshed")
     func improvementExitsFour() async throws {
         let base = try await GateFixture.result()

@@ -197,7 +197,8 @@ func format(_ value: Double?) -> String {
 }
 
 func percent(_ fraction: Double) -> String {
-    format(fraction * 100) + "%"
+    // Rounded to a millionth of a percent first: 1.15 * 100 is 114.99999999999999 in binary.
+    format((fraction * 100 * 1e6).rounded() / 1e6) + "%"
 }
 
 /// A p-value for reports: 3 significant digits, small ones in scientific notation.
