@@ -76,6 +76,21 @@ struct FaultPhaseTests {
         #expect(phase.baselineMiBps != nil)
     }
 
+    @Test("the gate refuses a suite scenario with phases or windowed rules (wall-clock timing would move its seeded counters)")
+    func gateRefusesPhases() async throws {
+        let suite = try LocalTemporary.directory()
+        try smallScenario(name: "ok").write(toFile: suite + "/a-ok.json", atomically: true, encoding: .utf8)
+        #expect(try await GateSuite.files(in: suite).count == 1)
+        try phaseScenario(name: "phased").write(toFile: suite + "/b-phased.json", atomically: true, encoding: .utf8)
+        try smallScenario(name: "windowed", extra: """
+            "faults": [ { "op": "write", "kind": "error", "error": "SlowDown", "window": [0, 1] } ]
+            """).write(toFile: suite + "/c-windowed.json", atomically: true, encoding: .utf8)
+        let error = await #expect(throws: GateInputError.self) { try await GateSuite.files(in: suite) }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("b-phased.json: scenario phased has fault phases"), "\(text)")
+        #expect(text.contains("c-windowed.json: scenario windowed: faults[0].window is wall-clock time"), "\(text)")
+    }
+
     @Test("recovery: the median whole segment before the phase, then three segments back at 0.9x; null when never")
     func recoveryArithmetic() {
         // 1 MiB per flush; segments of one second.
