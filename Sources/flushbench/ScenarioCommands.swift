@@ -14,7 +14,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let scenarios = try loadScenarios(files)
         for scenario in scenarios {
-            print("ok  \(scenario.file): \(scenario.name) (\(scenario.workload.totalFlushes) flushes, \(scenario.faults.count) fault rule(s), store \(scenario.store.kind.rawValue))")
+            print("ok  \(scenario.file): \(scenario.name) (\(scenario.workload.totalFlushes) flushes, \(scenario.faults.count) fault rule(s)\(scenario.phases.isEmpty ? "" : ", \(scenario.phases.count) phase(s)"), store \(scenario.store.kind.rawValue))")
         }
     }
 }

@@ -52,30 +52,6 @@ struct FaultPhaseTests {
         #expect(issues(phases("[ 3 ]")).map(\.path) == ["phases[0]"])
     }
 
-    @Test("a phase's rules fire only inside its window; the result reports the phase")
-    func phaseRulesOnlyInWindow() async throws {
-        // Only the phase injects faults (every one of them in [1 s, 2 s)); an open loop of 60
-        // flushes per second makes the run last about 2.7 s.
-        let text = phaseScenario()
-            .replacingOccurrences(of: "\"faults\": [ { \"op\": \"write\", \"kind\": \"latency\", \"distribution\": \"fixed\", \"value\": \"30ms\" } ],",
-                                  with: "")
-            .replacingOccurrences(of: "\"concurrency\": 4,", with: "\"concurrency\": 4, \"arrival\": { \"rate\": 60, \"spacing\": \"fixed\" },")
-        #expect(!text.contains("30ms") && text.contains("rate"))
-        let result = try await ScenarioRunner.run(try scenarios(text)[0])
-        let timeline = try #require(result.timeline)
-        let phase = try #require(result.phases?.first)
-        #expect(phase.name == "storm" && phase.fromSeconds == 1 && phase.toSeconds == 2)
-        #expect(phase.faultsInjected == result.faults.injected && phase.faultsInjected > 0)
-        let before = timeline.filter { $0.atSeconds < 0.95 }
-        #expect(!before.isEmpty && before.allSatisfy { $0.faultsInjected == 0 }, "no fault before the phase")
-        // A latency decided just before 2 s is recorded once it has been served (150 ms later).
-        let after = timeline.filter { $0.atSeconds >= 2.3 }
-        #expect(!after.isEmpty, "the run lasts beyond the phase")
-        #expect(Set(after.map(\.faultsInjected)).count <= 1, "no fault after the phase: \(after.map(\.faultsInjected))")
-        #expect(phase.flushLatency != nil)
-        #expect(phase.baselineMiBps != nil)
-    }
-
     @Test("the gate refuses a suite scenario with phases or windowed rules (wall-clock timing would move its seeded counters)")
     func gateRefusesPhases() async throws {
         let suite = try LocalTemporary.directory()
@@ -116,5 +92,34 @@ struct FaultPhaseTests {
         #expect(PhaseRecovery.recoverySeconds([10, 10, 9, 9, 9], baseline: 10, to: 2) == 0)
         // The last partial second is left out.
         #expect(PhaseRecovery.segments(completions([1, 1]), end: 1.5) == [1])
+    }
+}
+
+/// Wall-clock checks of phases: in `make test` they run apart from the CPU-heavy suites (the
+/// Makefile's TIMED_SUITES), whose load would starve the run around the phase's window.
+@Suite("Fault phases in time: rules active only inside their window")
+struct FaultPhaseTimingTests {
+    @Test("a phase's rules fire only inside its window; the result reports the phase")
+    func phaseRulesOnlyInWindow() async throws {
+        // Only the phase injects faults (every one of them in [1 s, 2 s)); an open loop of 60
+        // flushes per second makes the run last about 2.7 s.
+        let text = phaseScenario()
+            .replacingOccurrences(of: "\"faults\": [ { \"op\": \"write\", \"kind\": \"latency\", \"distribution\": \"fixed\", \"value\": \"30ms\" } ],",
+                                  with: "")
+            .replacingOccurrences(of: "\"concurrency\": 4,", with: "\"concurrency\": 4, \"arrival\": { \"rate\": 60, \"spacing\": \"fixed\" },")
+        #expect(!text.contains("30ms") && text.contains("rate"))
+        let result = try await ScenarioRunner.run(try scenarios(text)[0])
+        let timeline = try #require(result.timeline)
+        let phase = try #require(result.phases?.first)
+        #expect(phase.name == "storm" && phase.fromSeconds == 1 && phase.toSeconds == 2)
+        #expect(phase.faultsInjected == result.faults.injected && phase.faultsInjected > 0)
+        let before = timeline.filter { $0.atSeconds < 0.95 }
+        #expect(!before.isEmpty && before.allSatisfy { $0.faultsInjected == 0 }, "no fault before the phase")
+        // A latency decided just before 2 s is recorded once it has been served (150 ms later).
+        let after = timeline.filter { $0.atSeconds >= 2.3 }
+        #expect(!after.isEmpty, "the run lasts beyond the phase")
+        #expect(Set(after.map(\.faultsInjected)).count <= 1, "no fault after the phase: \(after.map(\.faultsInjected))")
+        #expect(phase.flushLatency != nil)
+        #expect(phase.baselineMiBps != nil)
     }
 }
