@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery bench-proxy
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery bench-proxy gate-calibrate
 
 all: build
 
@@ -23,7 +23,7 @@ release: setup
 # Suites that assert wall-clock bounds (a run ends within its time limits, a stalled or killed
 # server's requests end in time) run on their own after the rest: in one process with the
 # CPU-heavy suites their timers would measure the machine's load, not the code.
-TIMED_SUITES := ScenarioRunnerTimeLimitTests|S3StoreServerStallTests|S3StoreServerCrashTests|FaultyStoreTimeTests|FlushbenchBinaryExternalStoreTests|FaultProxyFaultTests
+TIMED_SUITES := ScenarioRunnerTimeLimitTests|S3StoreServerStallTests|S3StoreServerCrashTests|FaultyStoreTimeTests|FlushbenchBinaryExternalStoreTests|FaultProxyFaultTests|FaultPhaseTimingTests|LiveMetricsScrapeTests
 
 ## test: every unit and integration test (against SeaweedFS and moto, plus an s3 scenario on moto)
 test: setup
@@ -117,6 +117,12 @@ gate: release
 gate-paired: release
 	@mkdir -p $(GATE_OUT)
 	$(RELEASE_BIN) gate --against $(GATE_AGAINST) --repeat $(GATE_PAIRED_REPEAT) --out $(GATE_OUT) $(GATE_REPORTS)
+
+## gate-calibrate: A/A, this build against itself: each timed metric's noise and the threshold it calls for
+## (GATE_CALIBRATE_ARGS=--write stores them in Results/baseline/thresholds.json)
+gate-calibrate: release
+	@mkdir -p $(GATE_OUT)
+	$(RELEASE_BIN) gate --calibrate --repeat $(GATE_PAIRED_REPEAT) --out $(GATE_OUT) $(GATE_CALIBRATE_ARGS)
 
 ## baseline: re-records Results/baseline from this tree (commit the result)
 baseline: release

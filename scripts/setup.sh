@@ -5,7 +5,8 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in libcurl4-openssl-dev libjemalloc-dev libzstd-dev; do
+# chromium: the report test opens report.html in headless Chromium.
+for pkg in libcurl4-openssl-dev libjemalloc-dev libzstd-dev chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [[ "${1:-}" == "--bench" ]]; then

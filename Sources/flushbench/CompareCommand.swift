@@ -52,8 +52,9 @@ struct CompareCommand: ParsableCommand {
             Checks and expectations must hold in every current run. Counters a seed fixes (faults \
             per rule and kind, bytes, operations, objects and the fault trace) must equal the \
             baseline's, or stay within a tolerance named in thresholds.json. A timed metric fails \
-            only when its median moves beyond its threshold and no current run overlaps the \
-            baseline's runs (the noise rule).
+            only when its median moves beyond its threshold and a two-sided Mann-Whitney U test is \
+            significant at alpha 0.05, Holm-corrected over the timed metrics (the report also gives \
+            a bootstrap 95% interval of each median ratio).
 
             \(GateVerdict.help)
             """

@@ -21,6 +21,14 @@ struct GateCommand: AsyncParsableCommand {
             With --update-baseline: runs the suite and replaces the baseline's result documents \
             (thresholds.json stays); this is `make baseline`.
 
+            Timings: a metric changes when its median moves beyond its threshold (the minimum \
+            effect size) and a two-sided Mann-Whitney U test is significant at --alpha, \
+            Holm-corrected over every timed metric; each metric also gets a bootstrap 95% interval \
+            of the median ratio. With --calibrate: runs this executable against itself (A/A, \
+            interleaved), prints each metric's noise and the threshold it calls for, and with \
+            --write stores those thresholds in thresholds.json (per scenario); exit 0 when the A/A \
+            comparison passes.
+
             \(GateVerdict.help)
             """
     )
@@ -38,9 +46,9 @@ struct GateCommand: AsyncParsableCommand {
             help: "Runs of each scenario per side; medians are compared (default 5; 10 in paired mode, where timings can fail).")
     var repetitions: Int?
 
-    /// Paired mode enforces timings, so it takes enough runs that the noise rule (no overlap
-    /// between the sides' runs) cannot pass by chance: 1 in 184,756 per metric with 10 and 10.
-    private var rounds: Int { repetitions ?? (against == nil ? 5 : 10) }
+    /// Paired mode and calibration compare timings, so they take enough runs that the rank test
+    /// can be significant after Holm's correction (smallest p with 10 and 10: about 0.0002).
+    private var rounds: Int { repetitions ?? (against == nil && !calibrate ? 5 : 10) }
 
     @Option(help: "Directory under which this gate's runs are kept (a gate-<time> folder).")
     var out = "Results/runs"
@@ -54,11 +62,23 @@ struct GateCommand: AsyncParsableCommand {
     @Flag(help: "Let timings fail the gate against the stored baseline too (only sound on the machine that recorded it).")
     var enforceTimings = false
 
+    @Flag(help: "A/A calibration: run this executable against itself and print each timed metric's noise and recommended threshold.")
+    var calibrate = false
+
+    @Flag(help: "With --calibrate: write the recommended thresholds into thresholds.json (or --thresholds).")
+    var write = false
+
+    @Option(help: "The significance level of the timing tests, family-wise over the metrics (Holm).")
+    var alpha = ResultComparison.defaultAlpha
+
     @OptionGroup var output: GateOutputOptions
 
     func validate() throws {
         guard rounds >= 1, rounds <= 50 else { throw ValidationError("--repeat must be between 1 and 50") }
         if updateBaseline, against != nil { throw ValidationError("--update-baseline records this executable's runs; drop --against") }
+        if calibrate, against != nil || updateBaseline { throw ValidationError("--calibrate runs this executable against itself; drop --against and --update-baseline") }
+        if write, !calibrate { throw ValidationError("--write stores a calibration's thresholds; add --calibrate") }
+        guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1 (exclusive), e.g. 0.05") }
     }
 
     func run() async throws {
@@ -81,6 +101,25 @@ struct GateCommand: AsyncParsableCommand {
                 print("baseline \(baseline) now holds \(written.count) result documents from \(directory)")
                 return
             }
+            if calibrate {
+                let a = GateSide(label: "A", executable: current, directory: "\(directory)/a")
+                let b = GateSide(label: "B", executable: current, directory: "\(directory)/b")
+                try await GateSuite.run(files: files, rounds: rounds, sides: [a, b], log: log)
+                let report = try await ResultComparison.compare(
+                    baseline: a.directory, baselineLabel: "A (\(a.directory))", current: b.directory, currentLabel: "B (\(b.directory))",
+                    thresholdsFile: output.thresholds, thresholdsDirectory: baseline, timingsEnforced: true, alpha: alpha)
+                let calibration = GateCalibration(aa: report)
+                print("")
+                print(calibration.markdown())
+                if write {
+                    let path = output.thresholds ?? "\(baseline)/\(ResultSet.thresholdsFileName)"
+                    try calibration.write(thresholdsFile: path)
+                    print("wrote the recommended thresholds to \(path)")
+                }
+                printError("gate --calibrate: \(calibration.passed ? "A/A PASS" : "A/A FAIL: \(report.verdict)")")
+                if !calibration.passed { throw ExitCode(report.verdict.exitStatus) }
+                return
+            }
             let report: GateReport
             if let against {
                 let repository = try await repositoryRoot()
@@ -91,12 +130,12 @@ struct GateCommand: AsyncParsableCommand {
                 report = try await ResultComparison.compare(
                     baseline: base.directory, baselineLabel: "\(against) (\(base.directory))",
                     current: now.directory, currentLabel: "working tree (\(now.directory))",
-                    thresholdsFile: output.thresholds, thresholdsDirectory: baseline, timingsEnforced: true)
+                    thresholdsFile: output.thresholds, thresholdsDirectory: baseline, timingsEnforced: true, alpha: alpha)
             } else {
                 try await GateSuite.run(files: files, rounds: rounds,
                                         sides: [GateSide(label: "current", executable: current, directory: directory)], log: log)
                 report = try await ResultComparison.compare(baseline: baseline, current: directory, thresholdsFile: output.thresholds,
-                                                            timingsEnforced: enforceTimings)
+                                                            timingsEnforced: enforceTimings, alpha: alpha)
             }
             print("")
             try output.finish(report)

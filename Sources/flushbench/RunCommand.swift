@@ -35,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Keep the cache directory (DIR/cache) and the fs store's root (DIR/remote) here for inspection (one scenario only). DIR must be new, empty or an earlier run's; it is locked while the run works in it.")
     var workDir: String?
 
+    @Option(help: "Serve the runs' metrics (Prometheus text at GET /metrics) on 127.0.0.1:PORT while they work (0: a free port, printed).")
+    var metricsPort: Int?
+
     @Flag(help: "Keep what the run wrote to an external S3 endpoint (removed after the checks otherwise), so anyone can verify the objects listed in the result.")
     var keepRemote = false
 
@@ -43,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repeat must be between 1 and 100") }
         try nodeOptions.validate(repetitions: repetitions, workDir: workDir)
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
     }
 
     func run() async throws {
@@ -55,6 +59,27 @@ struct RunCommand: AsyncParsableCommand {
         if workDir != nil, scenarios.count * repetitions > 1 {
             throw ValidationError("--work-dir keeps one run's files: give one scenario and no --repeat")
         }
+        var live: (metrics: LiveMetrics, server: MetricsServer)?
+        if let metricsPort {
+            let metrics = LiveMetrics()
+            do {
+                live = (metrics, try await MetricsServer.start(port: metricsPort, registry: metrics.registry))
+            } catch {
+                printError("\(error)")
+                throw ExitCode(.invalidInput)
+            }
+            print("metrics: http://127.0.0.1:\(live!.server.port)/metrics")
+        }
+        do {
+            try await run(scenarios, metrics: live?.metrics)
+        } catch {
+            await live?.server.stop()
+            throw error
+        }
+        await live?.server.stop()
+    }
+
+    private func run(_ scenarios: [Scenario], metrics: LiveMetrics?) async throws {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let progress = ProgressPrinter()
         let interruption = Interruption.install { signal in
@@ -63,17 +88,20 @@ struct RunCommand: AsyncParsableCommand {
         // Made when the first result is written; another run's directory of the same second is never shared.
         var madeDirectory: String?
         var results: [RunResult] = []
+        var labels: [String] = []
         var setupFailed = false
         scenarios: for (position, scenario) in scenarios.enumerated() {
             for round in 1...repetitions {
                 let label = repetitions > 1 ? "\(scenario.name) (run \(round)/\(repetitions))" : scenario.name
                 progress.line("[\(position + 1)/\(scenarios.count)] \(label): \(scenario.description)")
                 do {
-                    let options = RunOptions(
+                    var options = RunOptions(
                         seedOverride: seed, workDirectory: workDir.map { URL(fileURLWithPath: $0).path },
                         progress: { progress.update($0) }, keepRemote: keepRemote || nodeOptions.nodeIndex != nil,
                         notice: { progress.line("    " + $0) }, node: try nodeOptions.assignment())
-                    let result = try await interruption.run { try await ScenarioRunner.run(scenario, options: options) }
+                    options.metrics = metrics
+                    let runOptions = options
+                    let result = try await interruption.run { try await ScenarioRunner.run(scenario, options: runOptions) }
                     progress.finish()
                     let directory = try await runDirectory(in: out, stamp: stamp, made: &madeDirectory)
                     let name = repetitions > 1 ? "\(scenario.name)-run\(round)" : scenario.name
@@ -87,6 +115,7 @@ struct RunCommand: AsyncParsableCommand {
                         + ", \(result.faults.injected) faults -> \(path)")
                     for line in failed { progress.line("      \(line)") }
                     results.append(result)
+                    labels.append(((path as NSString).lastPathComponent as NSString).deletingPathExtension)
                 } catch let error as ScenarioError {
                     progress.finish()
                     printError(ScenarioError(code: error.code, file: scenario.file, issues: error.issues).description)
@@ -107,13 +136,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         if !results.isEmpty {
             let directory = try await runDirectory(in: out, stamp: stamp, made: &madeDirectory)
+            let entries = zip(labels, results).map { HTMLReport.Entry(label: $0, result: $1) }
+            let charts = try await HTMLReport.write(entries, title: "flushbench run \(stamp)", to: directory + "/report.html")
             let summary = "# flushbench run \(stamp)\n\n" + ResultWriter.summaryTable(results) + "\n\n"
-                + results.map(ResultWriter.markdown).joined(separator: "\n\n") + "\n"
+                + zip(labels, results).map { ResultWriter.markdown($1) + "\n\n" + ResultWriter.chartLinks(charts[$0] ?? []) }
+                    .joined(separator: "\n\n") + "\n"
             try await ResultWriter.writeFile(Data(summary.utf8), to: directory + "/summary.md")
             print("")
             print(ResultWriter.summaryTable(results))
             print("")
-            print("results: \(directory)/ (summary.md and one JSON document per run)")
+            print("results: \(directory)/ (summary.md, report.html and one JSON document per run)")
         }
         if let status = interruption.exitStatus { throw ExitCode(status) }
         if setupFailed { throw ExitCode(.setupFailed) }

@@ -14,7 +14,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let scenarios = try loadScenarios(files)
         for scenario in scenarios {
-            print("ok  \(scenario.file): \(scenario.name) (\(scenario.workload.totalFlushes) flushes, \(scenario.faults.count + scenario.clusterFaults.count) fault rule(s), store \(scenario.store.kind.rawValue)\(scenario.store.clusterSummary.map { ", " + $0 } ?? ""))")
+            print("ok  \(scenario.file): \(scenario.name) (\(scenario.workload.totalFlushes) flushes, \(scenario.faults.count + scenario.clusterFaults.count) fault rule(s)\(scenario.phases.isEmpty ? "" : ", \(scenario.phases.count) phase(s)"), store \(scenario.store.kind.rawValue)\(scenario.store.clusterSummary.map { ", " + $0 } ?? ""))")
         }
     }
 }
@@ -60,33 +60,5 @@ struct ListCommand: ParsableCommand {
         for scenario in scenarios {
             print(scenario.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "[\(scenario.store.kind.rawValue)] " + scenario.description)
         }
-    }
-}
-
-/// `flushbench report`: prints a result document as Markdown.
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract: "Print result documents (JSON written by `run`) as a Markdown report.")
-
-    @Argument(help: "Result files (*.json).")
-    var files: [String]
-
-    func run() throws {
-        var results: [RunResult] = []
-        for file in files {
-            do {
-                results.append(try ResultWriter.read(file))
-            } catch {
-                printError("\(error)")
-                throw ExitCode(.invalidInput)
-            }
-        }
-        print(ResultWriter.summaryTable(results))
-        for result in results {
-            print("")
-            print(ResultWriter.markdown(result))
-        }
-        if results.contains(where: { !$0.passed }) { throw ExitCode(.failed) }
     }
 }

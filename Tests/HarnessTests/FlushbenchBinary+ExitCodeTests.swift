@@ -48,7 +48,7 @@ struct FlushbenchBinaryExitCodeTests {
         let runs = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(runs.count == 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/" + runs[0])
-        #expect(Set(files) == ["e2e-pass.json", "summary.md"])
+        #expect(Set(files) == Set(["e2e-pass.json", "summary.md", "report.html"] + RunCharts.kinds.map { "e2e-pass-\($0).svg" }))
         let report = try Binary.run(["report", out + "/" + runs[0] + "/e2e-pass.json"])
         #expect(report.status == 0)
         #expect(report.output.contains("## e2e-pass — PASS"))

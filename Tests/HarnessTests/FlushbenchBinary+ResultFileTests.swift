@@ -20,7 +20,8 @@ struct FlushbenchBinaryResultFileTests {
         let runs = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(runs.count == 1)
         let directory = out + "/" + runs[0]
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == ["dup.json", "dup-2.json", "summary.md"])
+        let charts = ["dup", "dup-2"].flatMap { label in RunCharts.kinds.map { "\(label)-\($0).svg" } }
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == Set(["dup.json", "dup-2.json", "summary.md", "report.html"] + charts))
         let attempted = try ["dup.json", "dup-2.json"].map { try ResultWriter.read(directory + "/" + $0).flushes.attempted }
         #expect(attempted == [4, 2])
         for name in ["dup.json", "dup-2.json"] {

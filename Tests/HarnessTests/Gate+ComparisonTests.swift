@@ -28,12 +28,12 @@ enum GateFixture {
     }
 }
 
-@Suite("Gate comparison: invariants, seeded counters, timings with the noise rule")
+@Suite("Gate comparison: invariants, seeded counters, timings with a Holm-corrected rank test")
 struct GateComparisonTests {
     @Test("identical runs pass with every metric unchanged and every counter matching")
     func identicalRunsPass() async throws {
         let base = try await GateFixture.result()
-        let runs = GateFixture.runs(base, side: "a", p50: [10, 11, 12])
+        let runs = GateFixture.runs(base, side: "a", p50: [10, 11, 12, 10.5, 11.5])
         let report = try GateFixture.compare(runs, runs)
         #expect(report.verdict == .pass)
         #expect(report.verdict.rawValue == 0)
@@ -48,8 +48,8 @@ struct GateComparisonTests {
     @Test("a planted slowdown beyond threshold and spread exits 1 and names the metric")
     func slowdownIsRegression() async throws {
         let base = try await GateFixture.result()
-        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12]),
-                                             GateFixture.runs(base, side: "b", p50: [20, 21, 22]))
+        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12, 10.5, 11.5]),
+                                             GateFixture.runs(base, side: "b", p50: [20, 21, 22, 20.5, 21.5]))
         #expect(report.verdict == .regression)
         #expect(report.verdict.rawValue == 1)
         let p50 = try #require(report.scenarios.first?.metrics.first { $0.name == "latency.flush.p50Ms" })
@@ -57,29 +57,55 @@ struct GateComparisonTests {
         #expect(p50.baseline?.median == 11 && p50.current?.median == 21)
         #expect(report.reasons.count == 1)
         #expect(report.reasons[0].contains("latency.flush.p50Ms regressed +90.9%"))
+        #expect(report.reasons[0].contains("Mann-Whitney p = 0.00794"), "\(report.reasons[0])")
+        #expect(report.reasons[0].contains("median ratio 95% CI"))
         #expect(report.markdown().contains("**REGRESSED**"))
+        #expect(report.markdown().contains("Holm-corrected"))
     }
 
-    @Test("a noisy but unchanged pair passes: the median moved past the threshold, the runs overlap")
+    @Test("a noisy but unchanged pair passes: the median moved past the threshold, the rank test is not significant")
     func noisyPairPasses() async throws {
         let base = try await GateFixture.result()
-        // Median 100 -> 135 flushes/s (+35%, past 25%), but one current run sits inside the baseline's range.
-        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 10, 10], throughput: [95, 100, 105]),
-                                             GateFixture.runs(base, side: "b", p50: [10, 10, 10], throughput: [135, 90, 140]))
+        // Median 100 -> 135 flushes/s (+35%, past 25%), but two current runs sit among the baseline's (p ≈ 0.42).
+        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 10, 10, 10, 10], throughput: [95, 100, 105, 98, 102]),
+                                             GateFixture.runs(base, side: "b", p50: [10, 10, 10, 10, 10], throughput: [135, 90, 140, 96, 138]))
         #expect(report.verdict == .pass)
         let throughput = try #require(report.scenarios.first?.metrics.first { $0.name == "throughput.flushesPerSecond" })
         #expect(throughput.status == .noise)
+        #expect((throughput.adjustedP ?? 0) > 0.05)
+        // Separated runs, but only three a side: the smallest p (0.1) can never be significant.
+        let few = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12]), GateFixture.runs(base, side: "b", p50: [20, 21, 22]))
+        #expect(few.scenarios[0].metrics.first { $0.name == "latency.flush.p50Ms" }?.status == .noise)
+        #expect(few.markdown().contains("no timing can be called a change"))
         // Jitter inside the threshold is simply unchanged.
         let jitter = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 14, 8]), GateFixture.runs(base, side: "b", p50: [12, 9, 11]))
         #expect(jitter.verdict == .pass)
         #expect(jitter.scenarios[0].metrics.first { $0.name == "latency.flush.p50Ms" }?.status == .unchanged)
     }
 
+    @Test("Holm's correction: a p below alpha alone is not enough when several metrics were tested")
+    func holmCorrectsOverMetrics() async throws {
+        let base = try await GateFixture.result()
+        let baseline = ResultSet(label: "base", runs: GateFixture.runs(base, side: "a", p50: [10, 11, 12, 10.5, 11.5]))
+        let current = ResultSet(label: "current", runs: GateFixture.runs(base, side: "b", p50: [20, 21, 22, 20.5, 21.5]))
+        let report = try ResultComparison.compare(baseline: baseline, current: current, thresholds: GateThresholds(),
+                                                  timingsEnforced: true, alpha: 0.03)
+        let p50 = try #require(report.scenarios[0].metrics.first { $0.name == "latency.flush.p50Ms" })
+        let tested = report.scenarios[0].metrics.filter { $0.test != nil }.count
+        #expect(tested >= 4)
+        // Raw p = 2/252 = 0.0079 < 0.03, but Holm multiplies the smallest by the number of tests.
+        #expect(abs((p50.test?.p ?? 0) - 2.0 / 252) < 1e-12)
+        #expect(abs((p50.adjustedP ?? 0) - Double(tested) * 2.0 / 252) < 1e-12)
+        #expect(p50.status == .noise)
+        #expect(report.verdict == .pass)
+        #expect(report.markdown().contains("α = 0.03"))
+    }
+
     @Test("an improvement beyond threshold and spread exits 4 so the baseline can be refreshed")
     func improvementExitsFour() async throws {
         let base = try await GateFixture.result()
-        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [20, 21, 22]),
-                                             GateFixture.runs(base, side: "b", p50: [10, 11, 12]))
+        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [20, 21, 22, 20.5, 21.5]),
+                                             GateFixture.runs(base, side: "b", p50: [10, 11, 12, 10.5, 11.5]))
         #expect(report.verdict == .improvement)
         #expect(report.verdict.rawValue == 4)
         #expect(report.reasons.first?.contains("latency.flush.p50Ms improved") == true)
@@ -88,8 +114,8 @@ struct GateComparisonTests {
     @Test("against a baseline from another machine, timings are reported but do not fail")
     func timingsReportedOnly() async throws {
         let base = try await GateFixture.result()
-        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12]),
-                                             GateFixture.runs(base, side: "b", p50: [40, 41, 42]), enforced: false)
+        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12, 10.5, 11.5]),
+                                             GateFixture.runs(base, side: "b", p50: [40, 41, 42, 40.5, 41.5]), enforced: false)
         #expect(report.verdict == .pass)
         #expect(report.scenarios[0].metrics.first { $0.name == "latency.flush.p50Ms" }?.status == .regressed)
         #expect(report.markdown().contains("slower (reported only)"))
@@ -104,7 +130,7 @@ struct GateComparisonTests {
         current[1].result.checks[0].detail = "1 file left in cache/tmp"
         let dropped = try #require(current[2].result.checks.last?.name)
         current[2].result.checks.removeLast()
-        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12]), current)
+        let report = try GateFixture.compare(GateFixture.runs(base, side: "a", p50: [10, 11, 12, 10.5, 11.5]), current)
         #expect(report.verdict == .invariantViolated)
         #expect(report.verdict.rawValue == 3)
         #expect(report.invariantFailures.contains("gate-fixture: check \(check): b/gate-fixture-run2.json: 1 file left in cache/tmp"))

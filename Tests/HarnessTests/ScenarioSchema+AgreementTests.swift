@@ -8,6 +8,8 @@ struct ScenarioSchemaAgreementTests {
     let everyField = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field.json"
     /// A managed cluster and its node faults (an endpoint and a cluster exclude each other).
     let everyClusterField = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field-cluster.json"
+    /// every-field.json with the other arrival alternative, a trace (Fixtures/traces/two-flushes.jsonl).
+    let everyFieldTrace = repositoryRoot + "/Tests/HarnessTests/Fixtures/every-field-trace.json"
 
     /// Validates `files` with the schema through python's jsonschema.
     func schemaVerdicts(_ files: [String]) throws -> [String: Bool] {
@@ -58,7 +60,7 @@ struct ScenarioSchemaAgreementTests {
     func shippedScenariosValidForBoth() throws {
         let directory = repositoryRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField, everyClusterField]
+            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.map { directory + "/" + $0 } + [everyField, everyClusterField, everyFieldTrace]
             + (try FileManager.default.contentsOfDirectory(atPath: directory + "/cluster")).filter { $0.hasSuffix(".json") }.map { directory + "/cluster/" + $0 }
         let verdicts = try schemaVerdicts(files)
         for file in files {
@@ -73,9 +75,10 @@ struct ScenarioSchemaAgreementTests {
         let defs = schema["$defs"] as! [String: Any]
         let scenario = defs["scenario"] as! [String: Any]
         let declared = schemaPaths(scenario, "", defs).filter { !$0.hasPrefix("faults") }
-        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: everyField)))
-        let clusterFixture = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: everyClusterField)))
-        let used = documentPaths(fixture, "").union(documentPaths(clusterFixture, ""))
+        var used: Set<String> = []
+        for file in [everyField, everyClusterField, everyFieldTrace] {
+            used.formUnion(documentPaths(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))), ""))
+        }
         #expect(declared.subtracting(used).isEmpty, "schema properties the fixture does not use: \(declared.subtracting(used).sorted())")
         #expect(used.subtracting(declared).isEmpty, "fixture keys the schema does not declare: \(used.subtracting(declared).sorted())")
     }
@@ -122,6 +125,10 @@ struct ScenarioSchemaAgreementTests {
         ("\"nth\": [1, 2]", "\"nth\": []", false),
         ("\"seed\": 3", "\"seed\": 3, \"seed\": 4", false),
         ("\"every\": 2", "\"every\": 2, \"every\": 3", false),
+        ("\"probability\": 0.5 } ] } ]", "\"probability\": 0.5, \"window\": [0, 1] } ] } ]", false),
+        ("\"from\": \"1s\"", "\"from\": \"soon\"", false),
+        ("\"name\": \"storm\"", "\"name\": \"..\"", false),
+        ("\"probability\": 0.5 } ] } ]", "\"probability\": 0.5 } ] }, { \"name\": \"b\", \"from\": \"3s\", \"to\": \"4s\", \"faults\": [] } ]", false),
     ])
     func schemaAndDecoderAgree(original: String, replacement: String, valid: Bool) throws {
         let text = try String(contentsOfFile: everyField, encoding: .utf8)
@@ -138,6 +145,7 @@ struct ScenarioSchemaAgreementTests {
         ("\"evictFirst\": true", "\"evictFirst\": true, \"twice\": true"),
         ("\"maxFlushP99\": \"10s\"", "\"maxFlushP99\": \"10s\", \"maxFlushP50\": \"1s\""),
         ("\"retryAfter\": \"10ms\"", "\"retryAfter\": \"10ms\", \"backoff\": \"1ms\""),
+        ("\"to\": \"2s\"", "\"to\": \"2s\", \"until\": \"3s\""),
     ])
     func unknownKeysRejectedByBoth(original: String, replacement: String) throws {
         let text = try String(contentsOfFile: everyField, encoding: .utf8)

@@ -25,11 +25,12 @@ public struct MetricComparison: Sendable {
     public enum Status: String, Sendable {
         /// The median moved less than the threshold.
         case unchanged
-        /// The median moved more than the threshold, but the runs overlap: noise explains it.
+        /// The median moved more than the threshold (the minimum effect size), but the rank
+        /// test is not significant after Holm's correction: noise explains it.
         case noise
-        /// Worse beyond the threshold, and every current run is worse than every baseline run.
+        /// Worse beyond the threshold, and significantly so (Mann-Whitney U, Holm-corrected).
         case regressed
-        /// Better beyond the threshold, and every current run is better than every baseline run.
+        /// Better beyond the threshold, and significantly so (Mann-Whitney U, Holm-corrected).
         case improved
         /// One side has no figure (no flush completed).
         case missing
@@ -43,6 +44,12 @@ public struct MetricComparison: Sendable {
     public var current: Spread?
     public var threshold: MetricThreshold
     public var status: Status
+    /// The Mann-Whitney U test of current against baseline runs (`nil`: a side has no figure).
+    public var test: GateStatistics.MannWhitney? = nil
+    /// The test's p-value after Holm's correction over every timed metric of the report.
+    public var adjustedP: Double? = nil
+    /// The bootstrap 95% confidence interval of median(current) / median(baseline).
+    public var ratioInterval: ClosedRange<Double>? = nil
 
     /// The change of the median, in percent of the baseline median (`nil` when it is 0 or missing).
     public var deltaPercent: Double? {
@@ -126,6 +133,8 @@ public struct GateReport: Sendable {
     /// false they are reported only, as against a baseline recorded on another machine.
     public var timingsEnforced: Bool
     public var scenarios: [ScenarioComparison]
+    /// The significance level of the timing tests, family-wise over every timed metric (Holm).
+    public var alpha: Double = ResultComparison.defaultAlpha
 
     /// Every failed invariant, one line each.
     public var invariantFailures: [String] {
@@ -155,6 +164,8 @@ public struct GateReport: Sendable {
                     + "median \(format(metric.baseline?.median)) -> \(format(metric.current?.median)) \(metric.unit) "
                     + "(threshold \(percent(metric.threshold.relative))"
                     + (metric.threshold.absolute > 0 ? " or \(format(metric.threshold.absolute)) \(metric.unit)" : "")
+                    + "; Mann-Whitney p = \(pValue(metric.test?.p)), Holm-adjusted \(pValue(metric.adjustedP)) < α = \(format(alpha))"
+                    + (metric.ratioInterval.map { "; median ratio 95% CI \(ratio($0.lowerBound))..\(ratio($0.upperBound))" } ?? "")
                     + "; baseline runs \(format(metric.baseline?.min))..\(format(metric.baseline?.max)), "
                     + "current runs \(format(metric.current?.min))..\(format(metric.current?.max)))"
             }
@@ -186,5 +197,17 @@ func format(_ value: Double?) -> String {
 }
 
 func percent(_ fraction: Double) -> String {
-    format(fraction * 100) + "%"
+    // Rounded to a millionth of a percent first: 1.15 * 100 is 114.99999999999999 in binary.
+    format((fraction * 100 * 1e6).rounded() / 1e6) + "%"
+}
+
+/// A p-value for reports: 3 significant digits, small ones in scientific notation.
+func pValue(_ value: Double?) -> String {
+    guard let value else { return "—" }
+    return value < 0.001 ? String(format: "%.2e", value) : String(format: "%.3g", value)
+}
+
+/// A ratio of medians for reports ("1.032").
+func ratio(_ value: Double) -> String {
+    String(format: "%.3f", value)
 }

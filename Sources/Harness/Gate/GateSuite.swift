@@ -28,7 +28,30 @@ public enum GateSuite {
         let listed = try? await BlockingIO.run { try FileManager.default.contentsOfDirectory(atPath: directory) }
         let names = (listed ?? []).filter { $0.hasSuffix(".json") }.sorted()
         guard !names.isEmpty else { throw GateInputError(code: "missing", "\(directory): no scenario files (*.json) for the gate suite") }
-        return names.map { "\(directory)/\($0)" }
+        let files = names.map { "\(directory)/\($0)" }
+        let problems = (try? await BlockingIO.run { files.flatMap(wallClockProblems) }) ?? []
+        if !problems.isEmpty { throw GateInputError(code: "suite", problems: problems) }
+        return files
+    }
+
+    /// Why the scenarios of `file` cannot be in the gate's suite: a fault phase or a rule with a
+    /// `window` selects operations by wall-clock time, so how many faults hit (seeded counters the
+    /// gate compares exactly) would depend on the machine's speed. Invalid files are left to `run`.
+    static func wallClockProblems(_ file: String) -> [String] {
+        guard let scenarios = try? ScenarioLoader.load(path: file) else { return [] }
+        return scenarios.flatMap { scenario -> [String] in
+            var problems: [String] = []
+            if !scenario.phases.isEmpty {
+                problems.append("\(file): scenario \(scenario.name) has fault phases; their timing is wall-clock, so its seeded counters "
+                    + "would vary from run to run: keep phase scenarios out of the gate's suite")
+            }
+            for (index, rule) in scenario.faults.enumerated() {
+                if case .object(let fields) = rule, fields["window"] != nil {
+                    problems.append("\(file): scenario \(scenario.name): faults[\(index)].window is wall-clock time; keep windowed rules out of the gate's suite")
+                }
+            }
+            return problems
+        }
     }
 
     /// Runs `files` `rounds` times with every side, interleaved: round 1 runs scenario 1 with A

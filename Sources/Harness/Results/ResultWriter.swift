@@ -177,6 +177,17 @@ public enum ResultWriter {
     }
 }
 
+extension ResultWriter {
+    /// Markdown links to a run's chart files (written beside `summary.md`) and the HTML report.
+    public static func chartLinks(_ files: [String]) -> String {
+        guard !files.isEmpty else { return "" }
+        return "Charts ([report.html](report.html)): " + files.map { file in
+            let kind = RunCharts.kinds.sorted { $0.count > $1.count }.first { file.hasSuffix("-\($0).svg") } ?? file
+            return "[\(kind)](\(file))"
+        }.joined(separator: " · ")
+    }
+}
+
 /// A result file that cannot be used.
 public struct ResultFileError: Error, Sendable, CustomStringConvertible {
     public var file: String

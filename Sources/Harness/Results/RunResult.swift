@@ -52,6 +52,15 @@ public struct RunResult: Sendable, Codable {
     public var outages: [NodeOutage]? = nil
     /// A multi-node run's merged document: one section per node (`nil` for a single runner).
     public var nodes: [NodeSection]? = nil
+    /// Samples taken while the run worked (cache usage, cumulative bytes, faults, flush
+    /// latency per interval), seconds from the run's start; absent in older documents.
+    public var timeline: [TimelineSample]? = nil
+    /// Latency percentile curves per operation (p0 to p99.99), from the HDR histograms;
+    /// absent in older documents.
+    public var latencyPercentiles: [String: [PercentilePoint]]? = nil
+    /// Each fault phase of the scenario: its throughput, latency and recovery; absent when the
+    /// scenario has none.
+    public var phases: [PhaseReport]? = nil
 }
 
 extension RunResult {

@@ -15,6 +15,8 @@ struct FlushWorkload: Sendable {
         var seed: UInt64
         /// When it is due, relative to the start (open loop); zero in a closed loop.
         var due: Duration
+        /// Its rows, when a trace gives them (else the workload's `rowsPerFlush`).
+        var rows: Int? = nil
     }
 
     /// What happened to the flushes.
@@ -30,6 +32,8 @@ struct FlushWorkload: Sendable {
             var acknowledged: [FileKey: String] = [:]
             var completions: [(at: Duration, bytes: UInt64)] = []
             var latencies: [Duration] = []
+            /// When each flush ended and its latency (the report's latency over time, phases).
+            var ends: [(at: ContinuousClock.Instant, latency: Duration)] = []
         }
 
         let state = Mutex(State())
@@ -49,6 +53,15 @@ struct FlushWorkload: Sendable {
         var due: Duration = .zero
         let workload = scenario.workload
         var flushes: [Planned] = []
+        if case .trace(let trace) = workload.arrival {
+            for (index, event) in trace.events.enumerated() {
+                let idBits = (generator.next(), generator.next())
+                flushes.append(Planned(index: index, region: (UInt64(1024) << 32) | UInt64(event.region),
+                                       fileID: UUID(uuid: Self.uuidBytes(idBits.0, idBits.1)), seed: generator.next(), due: event.at,
+                                       rows: event.rows))
+            }
+            return flushes
+        }
         for index in 0..<workload.totalFlushes {
             let region = (UInt64(1024) << 32) | UInt64(workload.firstRegion + index % workload.regions)
             let idBits = (generator.next(), generator.next())
@@ -84,7 +97,7 @@ struct FlushWorkload: Sendable {
             await BoundedConcurrency.forEachUntilCancelled(flushes, limit: width) { flush in
                 await runOne(flush, record: record, start: start, due: nil)
             }
-        case .rate:
+        case .rate, .trace:
             await withTaskGroup(of: Void.self) { group in
                 for flush in flushes {
                     let wait = (start + flush.due) - ContinuousClock.now
@@ -99,9 +112,10 @@ struct FlushWorkload: Sendable {
     private func runOne(_ flush: Planned, record: Record, start: ContinuousClock.Instant, due: Duration?) async {
         let began = due.map { start + $0 } ?? ContinuousClock.now
         let workload = scenario.workload
-        let spec = FlushDataSpec(seed: flush.seed, rows: workload.rowsPerFlush,
+        let rows = flush.rows ?? workload.rowsPerFlush
+        let spec = FlushDataSpec(seed: flush.seed, rows: rows,
                                  tags: [FlushDataSpec.Tag(name: "host", cardinality: workload.tagCardinality)],
-                                 firstSequence: UInt64(flush.index) * UInt64(max(workload.rowsPerFlush, 1)) + 1,
+                                 firstSequence: UInt64(flush.index) * UInt64(max(rows, workload.rowsPerFlush, 1)) + 1,
                                  regionID: flush.region)
         let digests = FileDigests()
         let producer = HashingProducer(
@@ -121,6 +135,7 @@ struct FlushWorkload: Sendable {
             record.state.withLock { state in
                 state.encoded += (digests.data?.bytes ?? 0) + (digests.index?.bytes ?? 0)
                 state.latencies.append(finished - began)
+                state.ends.append((finished, finished - began))
                 if outcome.files.isEmpty {
                     state.empty += 1
                     return
@@ -142,6 +157,7 @@ struct FlushWorkload: Sendable {
             record.state.withLock { state in
                 state.encoded += (digests.data?.bytes ?? 0) + (digests.index?.bytes ?? 0)
                 state.latencies.append(finished - began)
+                state.ends.append((finished, finished - began))
                 state.failed += 1
                 let code = error.storeError?.code.rawValue ?? error.code.rawValue
                 state.failureCount[code, default: 0] += 1

@@ -33,6 +33,8 @@ public struct RunOptions: Sendable {
     public var fileSystem: (any FileSystem)?
     /// This runner's place in a multi-node run (`--nodes`, `--node-index`); `nil`: a run on its own.
     public var node: NodeAssignment?
+    /// Where the run publishes its figures while it works (`run --metrics-port`); `nil`: nowhere.
+    public var metrics: LiveMetrics?
 
     public init(seedOverride: UInt64? = nil, workDirectory: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil,
                 beforeChecks: (@Sendable (_ store: any ObjectStore, _ cache: WriteCache) async -> Void)? = nil,

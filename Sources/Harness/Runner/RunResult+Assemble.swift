@@ -21,10 +21,8 @@ extension ScenarioRunner {
         let acknowledgedBytes = state.objects.reduce(0) { $0 + $1.bytes }
 
         var latency: [String: LatencySummary] = [:]
-        var flushHistogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
-        flushHistogram.autoResize = true
-        for duration in state.latencies { _ = flushHistogram.record(UInt64(max(0, duration.inMilliseconds * 1000))) }
-        if flushHistogram.totalCount > 0 { latency["flush"] = summary(flushHistogram) }
+        let flushLatencies = flushHistogram(state.latencies)
+        if flushLatencies.totalCount > 0 { latency["flush"] = summary(flushLatencies) }
         for operation in CacheOperation.allCases where operation != .flush {
             if let histogram = metrics.latency(operation), histogram.totalCount > 0 {
                 latency[operation.rawValue] = summary(histogram)

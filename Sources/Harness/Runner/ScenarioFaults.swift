@@ -19,23 +19,32 @@ public enum ScenarioFaults {
         }
     }
 
-    /// The plan of `scenario`'s faults with `seed`.
-    public static func plan(_ faults: [JSONValue], seed: UInt64) throws(ScenarioError) -> FaultPlan {
+    /// The plan of `scenario`'s faults with `seed`: the always-on `faults` first, then each
+    /// phase's rules (in order) with the phase's window (``rulePaths(faults:phases:)`` names them).
+    public static func plan(_ faults: [JSONValue], phases: [FaultPhaseSpec] = [], seed: UInt64) throws(ScenarioError) -> FaultPlan {
         var rules: [FaultRule] = []
         var issues: [ScenarioIssue] = []
-        for (index, rule) in faults.enumerated() {
+        let all = faults + phases.flatMap(\.windowedFaults)
+        let paths = rulePaths(faults: faults, phases: phases)
+        for (index, rule) in all.enumerated() {
             switch decode(rule) {
             case .success(let decoded): rules.append(decoded)
-            case .failure(let issue): issues.append(ScenarioIssue(path: "faults[\(index)].\(issue.path)", message: issue.message))
+            case .failure(let issue): issues.append(ScenarioIssue(path: "\(paths[index]).\(issue.path)", message: issue.message))
             }
         }
         guard issues.isEmpty else { throw ScenarioError(code: "invalid", file: "", issues: issues) }
         do {
             return try FaultPlan(seed: seed, rules: rules)
         } catch {
-            let path = error.ruleIndex.map { "faults[\($0)].\(error.field)" } ?? "faults"
+            let path = error.ruleIndex.map { "\(paths[$0]).\(error.field)" } ?? "faults"
             throw ScenarioError(code: "invalid", file: "", issues: [ScenarioIssue(path: path, message: error.message)])
         }
+    }
+
+    /// The JSON path of each rule of the plan, by plan index (`faults[i]`, `phases[p].faults[i]`).
+    public static func rulePaths(faults: [JSONValue], phases: [FaultPhaseSpec]) -> [String] {
+        faults.indices.map { "faults[\($0)]" }
+            + phases.enumerated().flatMap { phase in phase.element.faults.indices.map { "phases[\(phase.offset)].faults[\($0)]" } }
     }
 
     private static func decode(_ rule: JSONValue) -> Result<FaultRule, ScenarioIssue> {

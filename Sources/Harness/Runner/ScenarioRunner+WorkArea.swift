@@ -22,7 +22,7 @@ extension ScenarioRunner {
         if let node = options.node { scenario.workload.firstRegion = node.index * scenario.workload.regions }
         let seed = options.seedOverride ?? scenario.seed
         let startDate = Date()
-        let plan = try ScenarioFaults.plan(scenario.faults, seed: seed)
+        let plan = try ScenarioFaults.plan(scenario.faults, phases: scenario.phases, seed: seed)
         try ClusterFaultRun.checkTakesEffect(scenario, options: options)
         try NetworkLayer.validate(scenario, plan: plan, environment: options.environment)
         let runID = options.node?.runID ?? RunID.make(date: startDate)

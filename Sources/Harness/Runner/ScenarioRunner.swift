@@ -46,14 +46,12 @@ public enum ScenarioRunner {
                 FaultyStore.exitProcess(record)
             }
         }
-        let faulty = FaultyStore(wrapping: counted, plan: plan, trace: trace, timeSource: clock, hangLimit: scenario.timeLimit,
-                                 crashHandler: crashHandler)
         // Every store call of the run ends by this deadline (moved from phase to phase).
         let deadline = RunDeadline(.now + scenario.timeLimit)
         let fileCache: FileCache
         do {
             // The cache's disk: the scenario's local faults over it, a crash point counting on top.
-            var layer = plan.localFileSystem(over: options.fileSystem ?? PosixFileSystem(), trace: faulty.trace)
+            var layer = plan.localFileSystem(over: options.fileSystem ?? PosixFileSystem(), trace: trace)
             if let point = options.crashPoint { layer = CrashPointFileSystem(wrapping: layer, point: point) }
             fileCache = try await FileCache.open(FileCacheConfiguration(directory: area.cacheDirectory, capacity: scenario.cache.capacity,
                                                                         timeToIdle: scenario.cache.ttl, timeSource: clock, fileSystem: layer))
@@ -62,6 +60,22 @@ public enum ScenarioRunner {
             await remote.server?.stop()
             throw RunSetupError(code: "cache", scenario: scenario.name, message: "cannot open the cache: \(error)")
         }
+        // The run's own prefix is new; name what other runs left beside it (gc removes that).
+        let journal: RunJournal
+        do {
+            journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
+        } catch {
+            fileCache.close()
+            await network?.stop()
+            await remote.server?.stop()
+            throw error
+        }
+        // The run's start, just before the flushes: fault rules' windows and phases count from here
+        // (the fault store's origin), so a slow setup (a server, the journal) cannot eat a phase.
+        let origin = ContinuousClock.now
+        let originReading = clock.now()
+        let faulty = FaultyStore(wrapping: counted, plan: plan, trace: trace, timeSource: clock, runStart: originReading,
+                                 hangLimit: scenario.timeLimit, crashHandler: crashHandler)
         let prefix = keys.basePrefix
         var logger = Logger(label: "flushbench.run")
         logger.logLevel = .error
@@ -73,17 +87,6 @@ public enum ScenarioRunner {
                 verifyUploads: scenario.upload.verify, retry: scenario.upload.retry, remotePrefix: prefix),
             timeSource: clock, logger: logger)
 
-        // The run's own prefix is new; name what other runs left beside it (gc removes that).
-        let journal: RunJournal
-        do {
-            journal = try await start(area: area, remote: remote, keys: keys, scenario: scenario, notice: options.notice)
-        } catch {
-            fileCache.close()
-            await network?.stop()
-            await remote.server?.stop()
-            throw error
-        }
-
         let sampler = MemorySampler()
         let sampling = Task { await sampler.run() }
         let record = FlushWorkload.Record()
@@ -91,6 +94,9 @@ public enum ScenarioRunner {
         let start = ContinuousClock.now
         deadline.move(to: start + scenario.timeLimit)
         let nodeFaults = ClusterFaultRun.start(scenario, remote: remote, options: options, cache: cache, from: start)
+        let timeline = TimelineSampler(origin: origin, cache: cache, faults: faulty.trace, record: record,
+                                       live: options.metrics.map { ($0, scenario.name) })
+        let timelineTask = Task { await timeline.run() }
         let progressTask = options.progress.map { report in
             Task {
                 while !Task.isCancelled {
@@ -119,10 +125,13 @@ public enum ScenarioRunner {
             let counts = await readBack(keys, cache: cache, evict: scenario.workload.evictBeforeRead, width: scenario.workload.concurrency)
             readCounts.withLock { $0 = counts }
         }
-        let flushPhase = (flushEnded.withLock { $0 } ?? .now) - start
+        let flushEnd = flushEnded.withLock { $0 } ?? .now
+        let flushPhase = flushEnd - start
         // Every node is back (restarted, resumed) before the checks look at the store.
         let nodeEvents = await nodeFaults?.finish() ?? []
         progressTask?.cancel()
+        timelineTask.cancel()
+        let samples = timeline.samples()
         budget.workloadEnded(in: workloadEnd)
         let reads = readCounts.withLock { $0 }
         if Task.isCancelled {
@@ -167,11 +176,17 @@ public enum ScenarioRunner {
                                    cleanup: (ContinuousClock.now - checksEnded).seconds)
         var allChecks = checks.checks
         allChecks.insert(budget.check(workload: workloadEnd, checksCompleted: checked != nil, cleanup: cleanupEnd, timings: timings), at: 0)
-        return assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
-                        remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
-                        checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
+        var result = assemble(scenario: scenario, seed: seed, startDate: startDate, start: start, flushPhase: flushPhase,
+                              remote: remote, faulty: faulty, cache: cache, state: state, reads: reads,
+                              checks: checks, allChecks: allChecks, memory: memory, gitCommit: commit, timings: timings)
             .withNodeFaults(nodeEvents, replicated: (remote.cluster?.layout.extraCopies ?? 0) > 0)
-            .finished(keys: keys, secrets: remote.secrets)
+        result.timeline = samples
+        result.latencyPercentiles = percentileCurves(state: state, metrics: cache.metrics)
+        if !scenario.phases.isEmpty {
+            result.phases = phaseReports(scenario, state: state, faults: faulty.trace.summary(ruleCount: faulty.plan.rules.count),
+                                         origin: origin, start: start, flushEnd: flushEnd)
+        }
+        return result.finished(keys: keys, secrets: remote.secrets)
             .withNodeSection(options.node)
     }
 

@@ -1,5 +1,6 @@
 public import FaultInjection
 public import Servers
+import Platform
 public import WriteCache
 
 /// One scenario: a flush workload, the store and cache it runs against, the faults to inject,
@@ -36,6 +37,37 @@ public struct Scenario: Sendable {
     /// The `"layer": "cluster"` rules of `faults` (node faults of a managed cluster), which the
     /// runner plays against the cluster's processes; `faults` holds the others.
     public var clusterFaults: [NodeFault] = []
+    /// Timed groups of fault rules, each active only inside its window (beside the always-on
+    /// ``faults``).
+    public var phases: [FaultPhaseSpec] = []
+}
+
+/// A fault phase: rules active from `from` to `to` (wall-clock time since the run's start).
+public struct FaultPhaseSpec: Sendable, Equatable {
+    /// The phase's name, unique in its scenario (reports).
+    public var name: String
+    /// When the phase's rules start to apply, since the run's start.
+    public var from: Duration
+    /// When they stop (exclusive).
+    public var to: Duration
+    /// The phase's rules as JSON objects, without `window` (the phase gives it).
+    public var faults: [JSONValue]
+
+    public init(name: String, from: Duration, to: Duration, faults: [JSONValue]) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.faults = faults
+    }
+
+    /// The rules with the phase's window, as the fault layer decodes them.
+    public var windowedFaults: [JSONValue] {
+        faults.map { rule in
+            guard case .object(var fields) = rule else { return rule }
+            fields["window"] = .array([.number(JSONNumber(from.inSeconds)), .number(JSONNumber(to.inSeconds))])
+            return .object(fields)
+        }
+    }
 }
 
 /// Which remote store a scenario runs against.
@@ -84,6 +116,8 @@ public enum Arrival: Sendable, Equatable {
     case closed
     /// Open loop: `rate` flushes per second, Poisson or evenly spaced.
     case rate(Double, poisson: Bool)
+    /// Open loop: the recorded flushes of a trace, each at its time, region and rows.
+    case trace(ArrivalTrace)
 }
 
 /// The flushes of a scenario.
@@ -106,7 +140,11 @@ public struct WorkloadSpec: Sendable, Equatable {
     /// `i * regions ..< (i + 1) * regions`, so the nodes never share a region.
     public var firstRegion: Int = 0
 
-    public var totalFlushes: Int { regions * flushesPerRegion }
+    /// The flushes of the workload: a trace's events, else regions x flushesPerRegion.
+    public var totalFlushes: Int {
+        if case .trace(let trace) = arrival { return trace.events.count }
+        return regions * flushesPerRegion
+    }
 }
 
 /// What must hold after a run. Absent fields are not checked.

@@ -114,7 +114,7 @@ extension ScenarioLoader {
         }
 
         let beforeWorkload = reader.issues.count
-        let workload = decodeWorkload(&top, reader: &reader)
+        let workload = decodeWorkload(&top, file: file, reader: &reader)
         let workloadIsValid = reader.issues.count == beforeWorkload
 
         // faults
@@ -155,16 +155,18 @@ extension ScenarioLoader {
         }
 
         checkOverlaps(clusterFaults, faultsPath: sub("faults"), reader: &reader)
+        let phases = decodePhases(&top, seed: seed, timeLimit: timeLimit, reader: &reader, validateFault: validateFault)
+
         // Bounds that depend on the workload are checked only against a valid one.
         let expect = decodeExpectations(&top, workload: workloadIsValid ? workload : nil, reader: &reader)
         reader.finish(top)
         guard reader.issues.count == before, let name, let workload else { return nil }
         return Scenario(name: name, description: description, seed: seed, store: store, cache: cache, upload: upload,
                         download: download, workload: workload, faults: faults, expect: expect, timeLimit: timeLimit,
-                        cleanupTimeLimit: cleanupTimeLimit, file: file, clusterFaults: clusterFaults)
+                        cleanupTimeLimit: cleanupTimeLimit, file: file, clusterFaults: clusterFaults, phases: phases)
     }
 
-    private static func decodeWorkload(_ top: inout ObjectFields, reader: inout ScenarioReader) -> WorkloadSpec? {
+    private static func decodeWorkload(_ top: inout ObjectFields, file: String, reader: inout ScenarioReader) -> WorkloadSpec? {
         guard let raw = top.take("workload") else {
             reader.report(top.child("workload"), "required: an object with at least regions and flushesPerRegion")
             return nil
@@ -179,8 +181,16 @@ extension ScenarioLoader {
             }
             return reader.integer(value, fields.child(key), in: range)
         }
-        workload.regions = int("regions", 1...10_000, required: true) ?? workload.regions
-        workload.flushesPerRegion = int("flushesPerRegion", 1...100_000, required: true) ?? workload.flushesPerRegion
+        // A trace gives the flushes (regions and rows); the counts are then not asked for.
+        let traced: Bool = { if case .object(let arrival)? = fields.fields["arrival"] { arrival["trace"] != nil } else { false } }()
+        if traced {
+            for key in ["regions", "flushesPerRegion", "rowsPerFlush"] where fields.fields[key] != nil {
+                _ = fields.take(key)
+                reader.report(fields.child(key), "the arrival trace gives each flush's region and rows; remove \(key)")
+            }
+        }
+        workload.regions = int("regions", 1...10_000, required: !traced) ?? workload.regions
+        workload.flushesPerRegion = int("flushesPerRegion", 1...100_000, required: !traced) ?? workload.flushesPerRegion
         workload.concurrency = int("concurrency", 1...maxConcurrency) ?? workload.concurrency
         workload.rowsPerFlush = int("rowsPerFlush", 0...50_000_000) ?? workload.rowsPerFlush
         workload.rowGroupSize = int("rowGroupSize", 1...10_000_000) ?? workload.rowGroupSize
@@ -197,22 +207,26 @@ extension ScenarioLoader {
             case .string("closed"): workload.arrival = .closed
             case .object:
                 if var arrival = reader.object(value, path) {
-                    if let rate = arrival.take("rate").flatMap({ reader.number($0, arrival.child("rate"), in: 0.001...100_000, what: "flushes per second") }) {
+                    if let value = arrival.take("trace") {
+                        if let trace = decodeTrace(value, path: arrival.child("trace"), scenarioFile: file, reader: &reader) { workload.arrival = .trace(trace) }
+                        for key in ["rate", "spacing"] where arrival.take(key) != nil {
+                            reader.report(arrival.child(key), "a trace gives each flush's time; remove \(key) (or the trace)")
+                        }
+                    } else if let rate = arrival.take("rate").flatMap({ reader.number($0, arrival.child("rate"), in: 0.001...100_000, what: "flushes per second") }) {
                         let spacing = arrival.take("spacing").flatMap { reader.string($0, arrival.child("spacing"), allowed: ["poisson", "fixed"]) } ?? "poisson"
                         workload.arrival = .rate(rate, poisson: spacing == "poisson")
                     } else if arrival.fields["rate"] == nil {
-                        reader.report(arrival.child("rate"), "required: flushes per second, e.g. { \"rate\": 20 }")
-                    }
-                    if arrival.take("trace") != nil {
-                        reader.report(arrival.child("trace"), "trace replay is not supported by this version; use \"closed\" or { \"rate\": N }")
+                        reader.report(arrival.child("rate"), "required: flushes per second, e.g. { \"rate\": 20 }, or a trace, e.g. { \"trace\": \"traces/x.jsonl\" }")
                     }
                     reader.finish(arrival)
                 }
             default:
-                reader.report(path, "expected \"closed\" or an object such as { \"rate\": 20 }, found \(value.typeDescription)")
+                reader.report(path, "expected \"closed\" or an object such as { \"rate\": 20 } or { \"trace\": \"traces/x.jsonl\" }, found \(value.typeDescription)")
             }
         }
-        if workload.concurrency > workload.totalFlushes {
+        // A trace that failed to load leaves no count to compare with (its problem is reported).
+        let unknownCount: Bool = { if case .trace = workload.arrival { false } else { traced } }()
+        if !unknownCount, workload.concurrency > workload.totalFlushes {
             reader.report(fields.child("concurrency"),
                           "expected at most the number of flushes (\(workload.totalFlushes)), found \(workload.concurrency): the extra workers would never run")
         }
