@@ -29,15 +29,15 @@ struct ExitStatusTableTests {
 @Suite("Usage errors are invalid input", .serialized)
 struct ExitStatusUsageTests {
     @Test("an option out of range or unknown exits 2 with the reason, not ArgumentParser's 64")
-    func usageErrorsExitTwo() throws {
+    func usageErrorsExitTwo() async throws {
         let file = try LocalTemporary.directory() + "/scenario.json"
         try smallScenario(name: "usage").write(toFile: file, atomically: true, encoding: .utf8)
-        let outOfRange = try Binary.run(["run", file, "--repeat", "0"])
+        let outOfRange = try await Binary.run(["run", file, "--repeat", "0"])
         #expect(outOfRange.status == 2, "\(outOfRange.errors)")
         #expect(outOfRange.errors.contains("--repeat must be between 1 and 100"))
-        let unknown = try Binary.run(["validate", file, "--no-such-option"])
+        let unknown = try await Binary.run(["validate", file, "--no-such-option"])
         #expect(unknown.status == 2, "\(unknown.errors)")
-        let help = try Binary.run(["run", "--help"])
+        let help = try await Binary.run(["run", "--help"])
         #expect(help.status == 0)
     }
 }

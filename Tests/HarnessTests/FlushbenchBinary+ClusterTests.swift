@@ -24,9 +24,9 @@ struct FlushbenchBinaryClusterTests {
     }
 
     @Test("two datanodes on a 3-volume-server cluster with volume:1 killed for 2 s: every check over the union holds, the kill is in the trace, nothing outlives the run")
-    func twoDatanodesOnAClusterWithAKill() throws {
+    func twoDatanodesOnAClusterWithAKill() async throws {
         let out = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", "Scenarios/cluster/short-two-datanodes-kill.json", "--nodes", "2", "--out", out])
+        let outcome = try await Binary.run(["run", "Scenarios/cluster/short-two-datanodes-kill.json", "--nodes", "2", "--out", out])
         #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
         let result = try mergedResult(in: out, named: "cluster-short-two-datanodes-kill")
         #expect(result.passed)
@@ -61,7 +61,7 @@ struct FlushbenchBinaryClusterTests {
             .write(toFile: file, atomically: true, encoding: .utf8)
         let results = try LocalTemporary.directory()
         for index in 0..<2 {
-            let outcome = try Binary.run(["run", file, "--nodes", "2", "--node-index", String(index), "--out", results + "/machine-\(index)"],
+            let outcome = try await Binary.run(["run", file, "--nodes", "2", "--node-index", String(index), "--out", results + "/machine-\(index)"],
                                          environment: environment)
             #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
         }
@@ -69,7 +69,7 @@ struct FlushbenchBinaryClusterTests {
         let kept = try await store.list(prefix: "flushbench/across/").map(\.key).sorted()
         #expect(kept.count == 16, "each node keeps its 8 objects for the merge")
         let out = try LocalTemporary.directory()
-        let merged = try Binary.run(["merge", results, "--check-remote", "--keep-remote", "--bucket", "flushbench-nodes", "--out", out], environment: environment)
+        let merged = try await Binary.run(["merge", results, "--check-remote", "--keep-remote", "--bucket", "flushbench-nodes", "--out", out], environment: environment)
         #expect(merged.status == 0, "\(merged.output) \(merged.errors)")
         let result = try mergedResult(in: out, named: "across")
         #expect(result.nodes?.count == 2 && result.objects.count == 16)
@@ -81,7 +81,7 @@ struct FlushbenchBinaryClusterTests {
         let stray = (lost.split(separator: "/").dropLast().joined(separator: "/")) + "/stray.parquet"
         try await store.put(key: stray, bytes: [1, 2, 3])
         let failingOut = try LocalTemporary.directory()
-        let failing = try Binary.run(["merge", results, "--check-remote", "--bucket", "flushbench-nodes", "--out", failingOut], environment: environment)
+        let failing = try await Binary.run(["merge", results, "--check-remote", "--bucket", "flushbench-nodes", "--out", failingOut], environment: environment)
         #expect(failing.status == 1, "\(failing.output) \(failing.errors)")
         let failed = try mergedResult(in: failingOut, named: "across")
         #expect(failed.checks.first { $0.name == "union/acknowledged-objects-present" }?.detail.contains(lost) == true)
@@ -95,14 +95,14 @@ struct FlushbenchBinaryClusterTests {
         (["--nodes", "2", "--node-index", "1"], "Scenarios/cluster/short-two-datanodes-kill.json", "faults[0].layer"),
         ([], "memory", "faults[0].layer"),
     ])
-    func clusterFaultsThatCannotTakeEffect(extra: [String], scenario: String, path: String) throws {
+    func clusterFaultsThatCannotTakeEffect(extra: [String], scenario: String, path: String) async throws {
         var file = scenario
         if scenario == "memory" {
             file = try LocalTemporary.directory() + "/memory.json"
             try smallScenario(name: "no-cluster", extra: #""faults": [{ "layer": "cluster", "kind": "kill", "node": "volume:1", "at": "1s", "for": "1s" }]"#)
                 .write(toFile: file, atomically: true, encoding: .utf8)
         }
-        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory()] + extra, environment: ["AWS_ENDPOINT_URL": ""])
+        let outcome = try await Binary.run(["run", file, "--out", try LocalTemporary.directory()] + extra, environment: ["AWS_ENDPOINT_URL": ""])
         #expect(outcome.status == 2, "\(outcome.output) \(outcome.errors)")
         #expect(outcome.errors.contains(path) && outcome.errors.contains("never take effect"), "\(outcome.errors)")
     }

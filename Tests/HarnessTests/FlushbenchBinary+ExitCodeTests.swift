@@ -23,8 +23,10 @@ struct Binary {
         ChildProcess(path, arguments, environment: environment, workingDirectory: repositoryRoot, measuresPeakMemory: false)
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let outcome = try command(arguments, environment: environment).runBlocking()
+    /// Runs the binary on the blocking-I/O pool: a test waiting in `wait4` on one of Swift's two
+    /// cooperative threads stalls every other test of the process.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
+        let outcome = try await command(arguments, environment: environment).run()
         return Outcome(status: outcome.status, output: outcome.standardOutput, errors: outcome.standardError)
     }
 }
@@ -38,10 +40,10 @@ struct FlushbenchBinaryExitCodeTests {
     }
 
     @Test("a passing run exits 0 and writes its JSON and summary")
-    func passingRunExitsZero() throws {
+    func passingRunExitsZero() async throws {
         let file = try write(smallScenario(name: "e2e-pass"))
         let out = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", file, "--out", out])
+        let outcome = try await Binary.run(["run", file, "--out", out])
         #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
         #expect(outcome.output.contains("| e2e-pass |"))
         #expect(outcome.output.contains("PASS"))
@@ -49,24 +51,24 @@ struct FlushbenchBinaryExitCodeTests {
         #expect(runs.count == 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/" + runs[0])
         #expect(Set(files) == Set(["e2e-pass.json", "summary.md", "report.html"] + RunCharts.kinds.map { "e2e-pass-\($0).svg" }))
-        let report = try Binary.run(["report", out + "/" + runs[0] + "/e2e-pass.json"])
+        let report = try await Binary.run(["report", out + "/" + runs[0] + "/e2e-pass.json"])
         #expect(report.status == 0)
         #expect(report.output.contains("## e2e-pass — PASS"))
     }
 
     @Test("a run whose expectation fails exits 1 and names it")
-    func failingExpectationExitsOne() throws {
+    func failingExpectationExitsOne() async throws {
         let file = try write(smallScenario(name: "e2e-fail", extra: "\"expect\": { \"minFaultsInjected\": 5 }"))
-        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory()])
+        let outcome = try await Binary.run(["run", file, "--out", try LocalTemporary.directory()])
         #expect(outcome.status == 1)
         #expect(outcome.output.contains("minFaultsInjected: expected >= 5, got 0"))
     }
 
     @Test("an invalid scenario exits 2 with the file, the path and what was expected")
-    func invalidScenarioExitsTwo() throws {
+    func invalidScenarioExitsTwo() async throws {
         let file = try write(smallScenario().replacingOccurrences(of: "\"regions\": 2", with: "\"regions\": 0"))
         for command in ["run", "validate"] {
-            let outcome = try Binary.run([command, file])
+            let outcome = try await Binary.run([command, file])
             #expect(outcome.status == 2)
             #expect(outcome.errors.contains("\(file):9:28: workload.regions: expected an integer between 1 and 10000, found 0"))
             #expect(!outcome.errors.contains("Fatal error"))
@@ -74,18 +76,18 @@ struct FlushbenchBinaryExitCodeTests {
     }
 
     @Test("a result file that is not a result exits 2")
-    func badResultFileExitsTwo() throws {
+    func badResultFileExitsTwo() async throws {
         let file = try write("{ \"scenario\": 1 }")
-        let outcome = try Binary.run(["report", file])
+        let outcome = try await Binary.run(["report", file])
         #expect(outcome.status == 2)
         #expect(outcome.errors.contains(file))
     }
 
     @Test("--work-dir keeps the cache and the fs store's root for inspection")
-    func workDirKeepsFiles() throws {
+    func workDirKeepsFiles() async throws {
         let file = try write(smallScenario(name: "e2e-keep", store: "fs"))
         let work = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
+        let outcome = try await Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
         #expect(outcome.status == 0, "\(outcome.errors)")
         let remote = try FileManager.default.subpathsOfDirectory(atPath: work + "/remote/objects").filter { $0.hasSuffix(".parquet") }
         #expect(remote.count == 4)
@@ -94,23 +96,23 @@ struct FlushbenchBinaryExitCodeTests {
 
     @Test("the binary helper drains standard error while the child runs: 64 KiB and more of errors do not stall it",
           .timeLimit(.minutes(1)))
-    func helperDrainsLargeStandardError() throws {
+    func helperDrainsLargeStandardError() async throws {
         let directory = try LocalTemporary.directory()
         let files = (0..<600).map { "\(directory)/\(String(repeating: "x", count: 200))-\($0).json" }
-        let outcome = try Binary.run(["validate"] + files)
+        let outcome = try await Binary.run(["validate"] + files)
         #expect(outcome.status == 2)
         #expect(outcome.errors.utf8.count > 65_536)
         #expect(outcome.errors.contains(files[599]))
     }
 
     @Test("list shows the shipped scenarios with their descriptions; --help works everywhere")
-    func listAndHelp() throws {
-        let list = try Binary.run(["list"])
+    func listAndHelp() async throws {
+        let list = try await Binary.run(["list"])
         #expect(list.status == 0)
         #expect(list.output.contains("baseline-memory"))
         #expect(list.output.contains("[s3]"))
         for command in [[], ["run"], ["validate"], ["list"], ["report"], ["bench"], ["bench", "cache"]] {
-            let help = try Binary.run(command + ["--help"])
+            let help = try await Binary.run(command + ["--help"])
             #expect(help.status == 0, "\(command) --help")
             #expect(help.output.contains("USAGE"))
         }

@@ -11,13 +11,13 @@ import Glibc
 @Suite("The flushbench binary against an external S3 endpoint: what it keeps, removes and names", .serialized)
 struct FlushbenchBinaryExternalStoreTests {
     /// Runs a small s3 scenario against `server` as an external endpoint (the AWS variables).
-    func run(_ server: SeaweedFS, _ extra: [String] = []) throws -> (Binary.Outcome, RunResult?) {
+    func run(_ server: SeaweedFS, _ extra: [String] = []) async throws -> (Binary.Outcome, RunResult?) {
         let file = try LocalTemporary.directory() + "/s3.json"
         try smallScenario(name: "external", store: "s3")
             .replacingOccurrences(of: "\"kind\": \"s3\"", with: "\"kind\": \"s3\", \"bucket\": \"\(server.configuration.bucket)\"")
             .write(toFile: file, atomically: true, encoding: .utf8)
         let out = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", file, "--out", out] + extra, environment: [
+        let outcome = try await Binary.run(["run", file, "--out", out] + extra, environment: [
             "AWS_ENDPOINT_URL": server.configuration.endpoint,
             "AWS_ACCESS_KEY_ID": server.configuration.credentials.accessKeyID,
             "AWS_SECRET_ACCESS_KEY": server.configuration.credentials.secretAccessKey,
@@ -41,7 +41,7 @@ struct FlushbenchBinaryExternalStoreTests {
     func keepRemoteAndLeftovers(_ server: SeaweedFS) async throws {
         let store = S3Store(configuration: server.configuration)
 
-        let (kept, keptResult) = try run(server, ["--keep-remote"])
+        let (kept, keptResult) = try await run(server, ["--keep-remote"])
         #expect(kept.status == 0, "\(kept.output) \(kept.errors)")
         let keptRun = try #require(keptResult)
         let prefix = try #require(keptRun.remotePrefix)
@@ -49,7 +49,7 @@ struct FlushbenchBinaryExternalStoreTests {
         #expect(Set(onRemote.map(\.key)) == Set(keptRun.objects.map(\.key)), "every acknowledged object stays, under its real key")
         #expect(keptRun.objects.count == 8)
 
-        let (removed, removedResult) = try run(server)
+        let (removed, removedResult) = try await run(server)
         #expect(removed.status == 0, "\(removed.output) \(removed.errors)")
         #expect(removed.output.contains("the remote holds 8 object(s) and 0 incomplete upload(s) of run \(keptRun.runId ?? "?")"), "\(removed.output)")
         let removedPrefix = try #require(removedResult?.remotePrefix)

@@ -49,7 +49,7 @@ struct FlushbenchBinaryInterruptionTests {
     }
 
     @Test("after SIGKILL the next run names the stale work area and removes it")
-    func killedRunsWorkAreaIsNamedAndRemoved() throws {
+    func killedRunsWorkAreaIsNamedAndRemoved() async throws {
         let (running, temporary) = try startSlowRun()
         let stale = try #require(workAreas(in: temporary).first)
         running.send(SIGKILL)
@@ -57,7 +57,7 @@ struct FlushbenchBinaryInterruptionTests {
         #expect(workAreas(in: temporary) == [stale], "SIGKILL leaves the work area")
         let file = try LocalTemporary.directory() + "/quick.json"
         try smallScenario(name: "quick").write(toFile: file, atomically: true, encoding: .utf8)
-        let next = try Binary.run(["run", file, "--out", try LocalTemporary.directory()], environment: ["TMPDIR": temporary])
+        let next = try await Binary.run(["run", file, "--out", try LocalTemporary.directory()], environment: ["TMPDIR": temporary])
         #expect(next.status == 0, "\(next.errors)")
         #expect(next.output.contains("removed the stale work area '\(temporary)/\(stale)'"), "\(next.output)")
         #expect(workAreas(in: temporary).isEmpty)
@@ -70,7 +70,7 @@ struct FlushbenchBinaryInterruptionTests {
         try FileManager.default.createDirectory(atPath: work + "/cache", withIntermediateDirectories: true)
         let file = try LocalTemporary.directory() + "/fs.json"
         try smallScenario(name: "locked", store: "fs").write(toFile: file, atomically: true, encoding: .utf8)
-        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
+        let outcome = try await Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
         await holder.close()
         #expect(outcome.status == 5, "\(outcome.output) \(outcome.errors)")
         #expect(outcome.errors.contains("locked by another process"))
@@ -78,12 +78,12 @@ struct FlushbenchBinaryInterruptionTests {
     }
 
     @Test("a work directory flushbench did not make is refused with exit 2 and left as it was")
-    func foreignWorkDirectoryExitsTwo() throws {
+    func foreignWorkDirectoryExitsTwo() async throws {
         let work = try LocalTemporary.directory()
         try Data("mine".utf8).write(to: URL(fileURLWithPath: work + "/notes.txt"))
         let file = try LocalTemporary.directory() + "/fs.json"
         try smallScenario(name: "foreign", store: "fs").write(toFile: file, atomically: true, encoding: .utf8)
-        let outcome = try Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
+        let outcome = try await Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--work-dir", work])
         #expect(outcome.status == 2)
         #expect(outcome.errors.contains("'\(work)' is not empty and was not made by flushbench"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["notes.txt"])

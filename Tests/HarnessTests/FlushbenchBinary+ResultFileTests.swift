@@ -11,11 +11,11 @@ struct FlushbenchBinaryResultFileTests {
     }
 
     @Test("two scenarios sharing a name both keep their result, and every result carries schemaVersion 1")
-    func sameNameResultsAreBothKept() throws {
+    func sameNameResultsAreBothKept() async throws {
         let first = try write(smallScenario(name: "dup"), as: "a.json")
         let second = try write(smallScenario(name: "dup", flushes: 2), as: "b.json")
         let out = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", first, second, "--out", out])
+        let outcome = try await Binary.run(["run", first, second, "--out", out])
         #expect(outcome.status == 0, "\(outcome.errors)")
         let runs = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(runs.count == 1)
@@ -31,12 +31,12 @@ struct FlushbenchBinaryResultFileTests {
     }
 
     @Test("a password in the endpoint URL reaches neither the result, the summary nor the output")
-    func endpointPasswordNeverReported() throws {
+    func endpointPasswordNeverReported() async throws {
         let password = "pa55-Word-9x"
         let file = try write(smallScenario(name: "secret-url", store: "s3", flushes: 2)
             .replacingOccurrences(of: "\"kind\": \"s3\"", with: "\"kind\": \"s3\", \"endpoint\": \"http://alice:\(password)@127.0.0.1:9\""), as: "s.json")
         let out = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", file, "--out", out], environment: [
+        let outcome = try await Binary.run(["run", file, "--out", out], environment: [
             "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret-key", "AWS_ENDPOINT_URL": "",
         ])
         #expect(!outcome.output.contains(password) && !outcome.errors.contains(password))

@@ -15,41 +15,41 @@ struct GateBinaryTests {
     }
 
     /// Runs `file` `repeats` times with the binary and returns the results' directory.
-    func runs(_ file: String, repeats: Int = 3) throws -> String {
+    func runs(_ file: String, repeats: Int = 3) async throws -> String {
         let out = try LocalTemporary.directory()
-        let outcome = try Binary.run(["run", file, "--repeat", "\(repeats)", "--out", out])
+        let outcome = try await Binary.run(["run", file, "--repeat", "\(repeats)", "--out", out])
         #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
         return out
     }
 
     @Test("a planted slowdown exits 1 naming the metric; identical runs exit 0; the reverse exits 4")
-    func plantedSlowdown() throws {
+    func plantedSlowdown() async throws {
         // Five runs a side: the smallest rank-test p (0.0079) then clears Holm over the five timed metrics.
-        let fast = try runs(try scenario(writeLatency: "1ms"), repeats: 5)
-        let slow = try runs(try scenario(writeLatency: "40ms"), repeats: 5)
-        let regression = try Binary.run(["compare", fast, slow])
+        let fast = try await runs(try scenario(writeLatency: "1ms"), repeats: 5)
+        let slow = try await runs(try scenario(writeLatency: "40ms"), repeats: 5)
+        let regression = try await Binary.run(["compare", fast, slow])
         #expect(regression.status == 1, "\(regression.output) \(regression.errors)")
         #expect(regression.errors.contains("gate-e2e: latency.flush.p50Ms regressed"))
         #expect(regression.output.contains("# flushbench gate: REGRESSION"))
         #expect(!regression.errors.contains("counter"), "a latency fault's value changes no seeded counter")
 
-        let same = try Binary.run(["compare", fast, fast])
+        let same = try await Binary.run(["compare", fast, fast])
         #expect(same.status == 0, "\(same.output) \(same.errors)")
         #expect(same.output.contains("# flushbench gate: PASS"))
 
-        let improvement = try Binary.run(["compare", slow, fast])
+        let improvement = try await Binary.run(["compare", slow, fast])
         #expect(improvement.status == 4, "\(improvement.output) \(improvement.errors)")
         #expect(improvement.errors.contains("latency.flush.p50Ms improved"))
 
         // Against a baseline from another machine timings are reported only.
-        let reported = try Binary.run(["compare", fast, slow, "--timings-report-only"])
+        let reported = try await Binary.run(["compare", fast, slow, "--timings-report-only"])
         #expect(reported.status == 0)
         #expect(reported.output.contains("slower (reported only)"))
     }
 
     @Test("a planted invariant break exits 3 and names the check and the file; the reports say so too")
-    func plantedInvariantBreak() throws {
-        let baseline = try runs(try scenario(writeLatency: "1ms"), repeats: 2)
+    func plantedInvariantBreak() async throws {
+        let baseline = try await runs(try scenario(writeLatency: "1ms"), repeats: 2)
         let current = try LocalTemporary.directory()
         var planted = ""
         for (index, file) in try resultFiles(baseline).enumerated() {
@@ -65,7 +65,7 @@ struct GateBinaryTests {
             try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: "\(current)/run\(index + 1).json"))
         }
         let reports = try LocalTemporary.directory()
-        let outcome = try Binary.run(["compare", baseline, current, "--junit", reports + "/junit.xml",
+        let outcome = try await Binary.run(["compare", baseline, current, "--junit", reports + "/junit.xml",
                                       "--benchmark-dir", reports + "/bench", "--markdown", reports + "/summary.md"])
         #expect(outcome.status == 3, "\(outcome.output) \(outcome.errors)")
         #expect(outcome.errors.contains("gate-e2e: check \(planted): \(current)/run2.json: planted: 1 file left behind"))
@@ -82,40 +82,40 @@ struct GateBinaryTests {
     }
 
     @Test("malformed or mismatched result files exit 2 with a message naming the file")
-    func invalidInputExitsTwo() throws {
-        let baseline = try runs(try scenario(writeLatency: "1ms"), repeats: 1)
+    func invalidInputExitsTwo() async throws {
+        let baseline = try await runs(try scenario(writeLatency: "1ms"), repeats: 1)
         let broken = try LocalTemporary.directory()
         try "{ \"scenario\": \"x\" }".write(toFile: broken + "/broken.json", atomically: true, encoding: .utf8)
-        let malformed = try Binary.run(["compare", baseline, broken])
+        let malformed = try await Binary.run(["compare", baseline, broken])
         #expect(malformed.status == 2)
         #expect(malformed.errors.contains("\(broken)/broken.json: not a flushbench result document"))
 
-        let other = try runs(try scenario(name: "gate-other", writeLatency: "1ms"), repeats: 1)
-        let mismatched = try Binary.run(["compare", baseline, other])
+        let other = try await runs(try scenario(name: "gate-other", writeLatency: "1ms"), repeats: 1)
+        let mismatched = try await Binary.run(["compare", baseline, other])
         #expect(mismatched.status == 2)
         #expect(mismatched.errors.contains("scenario gate-other has no baseline in \(baseline)"))
         #expect(mismatched.errors.contains("\(other): no run of scenario gate-e2e"))
 
         let thresholds = broken + "/limits.json"
         try "{ \"metrics\": { \"latency.flush.p05Ms\": { \"relative\": 0.1 } } }".write(toFile: thresholds, atomically: true, encoding: .utf8)
-        let typo = try Binary.run(["compare", baseline, baseline, "--thresholds", thresholds])
+        let typo = try await Binary.run(["compare", baseline, baseline, "--thresholds", thresholds])
         #expect(typo.status == 2)
         #expect(typo.errors.contains("\(thresholds): metrics.latency.flush.p05Ms: unknown metric"))
     }
 
     @Test("gate --update-baseline records a baseline that the next gate run passes against; a broken suite exits 3")
-    func gateAgainstRecordedBaseline() throws {
+    func gateAgainstRecordedBaseline() async throws {
         let suite = try LocalTemporary.directory()
         try String(contentsOfFile: try scenario(writeLatency: "1ms"), encoding: .utf8)
             .write(toFile: suite + "/gate-e2e.json", atomically: true, encoding: .utf8)
         let baseline = try LocalTemporary.directory()
         let out = try LocalTemporary.directory()
-        let record = try Binary.run(["gate", "--update-baseline", "--suite", suite, "--baseline", baseline, "--repeat", "3", "--out", out])
+        let record = try await Binary.run(["gate", "--update-baseline", "--suite", suite, "--baseline", baseline, "--repeat", "3", "--out", out])
         #expect(record.status == 0, "\(record.output) \(record.errors)")
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: baseline)) == ["gate-e2e-run1.json", "gate-e2e-run2.json", "gate-e2e-run3.json"])
 
         let junit = out + "/junit.xml"
-        let gate = try Binary.run(["gate", "--suite", suite, "--baseline", baseline, "--repeat", "3", "--out", out, "--junit", junit])
+        let gate = try await Binary.run(["gate", "--suite", suite, "--baseline", baseline, "--repeat", "3", "--out", out, "--junit", junit])
         #expect(gate.status == 0, "\(gate.output) \(gate.errors)")
         #expect(gate.output.contains("round 3/3 current: gate-e2e.json"))
         #expect(gate.output.contains("# flushbench gate: PASS"))
@@ -127,23 +127,23 @@ struct GateBinaryTests {
             "expect": { "minFaultsInjected": 100000 }
             """)
         try text.write(toFile: suite + "/gate-e2e.json", atomically: true, encoding: .utf8)
-        let broken = try Binary.run(["gate", "--suite", suite, "--baseline", baseline, "--repeat", "1", "--out", out])
+        let broken = try await Binary.run(["gate", "--suite", suite, "--baseline", baseline, "--repeat", "1", "--out", out])
         #expect(broken.status == 3, "\(broken.output) \(broken.errors)")
         #expect(broken.errors.contains("gate-e2e: expectation minFaultsInjected:"))
     }
 
     @Test("gate --against a revision that does not exist exits 2 naming it")
-    func unknownRevisionExitsTwo() throws {
-        let outcome = try Binary.run(["gate", "--against", "no-such-revision-\(UUID().uuidString.prefix(8))", "--out", try LocalTemporary.directory()])
+    func unknownRevisionExitsTwo() async throws {
+        let outcome = try await Binary.run(["gate", "--against", "no-such-revision-\(UUID().uuidString.prefix(8))", "--out", try LocalTemporary.directory()])
         #expect(outcome.status == 2, "\(outcome.output) \(outcome.errors)")
         #expect(outcome.errors.contains("revision 'no-such-revision-"))
         #expect(outcome.errors.contains("is not a commit of"))
     }
 
     @Test("compare and gate document their exit statuses in --help")
-    func helpDocumentsExitCodes() throws {
+    func helpDocumentsExitCodes() async throws {
         for command in ["compare", "gate"] {
-            let help = try Binary.run([command, "--help"])
+            let help = try await Binary.run([command, "--help"])
             #expect(help.status == 0)
             let text = help.output.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
             #expect(text.contains("Exit status: 0 pass; 1 regression"), "\(command)")

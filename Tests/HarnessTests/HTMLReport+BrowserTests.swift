@@ -8,12 +8,12 @@ import Testing
 /// Opens reports in headless Chromium (Debian `chromium`, installed by scripts/setup.sh).
 enum Browser {
     /// The DOM Chromium built from `file` and its log (console messages are `…:CONSOLE…` lines).
-    static func load(_ file: String) throws -> (dom: String, log: String) {
+    static func load(_ file: String) async throws -> (dom: String, log: String) {
         let profile = try LocalTemporary.directory()
-        let outcome = try ChildProcess("timeout", ["120", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+        let outcome = try await ChildProcess("timeout", ["120", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
                                                    "--disable-background-networking", "--no-first-run", "--user-data-dir=\(profile)",
                                                    "--enable-logging=stderr", "--dump-dom", URL(fileURLWithPath: file).absoluteString],
-                                       measuresPeakMemory: false).runBlocking()
+                                       measuresPeakMemory: false).run()
         try #require(outcome.status == 0, "chromium exited \(outcome.status): \(outcome.standardError.suffix(2000))")
         return (outcome.standardOutput, outcome.standardError)
     }
@@ -102,7 +102,7 @@ struct HTMLReportBrowserTests {
                                                to: directory + "/report.html")
         #expect(names["report-phase"] == RunCharts.kinds.map { "report-phase-\($0).svg" })
 
-        let (dom, log) = try Browser.load(directory + "/report.html")
+        let (dom, log) = try await Browser.load(directory + "/report.html")
         #expect(Browser.consoleMessages(log).isEmpty, "\(Browser.consoleMessages(log))")
         #expect(Self.problems(dom, runs: 1).isEmpty, "\(Self.problems(dom, runs: 1))")
         #expect(dom.contains("test &lt;report&gt; &amp; co"))
@@ -126,19 +126,19 @@ struct HTMLReportBrowserTests {
             .replacingOccurrences(of: "</body>", with: "<script>undefinedFunction()</script></body>")
             .replacingOccurrences(of: "data-series=\"used\"", with: "data-series=\"gone\""))
             .write(toFile: broken, atomically: true, encoding: .utf8)
-        let (brokenDom, brokenLog) = try Browser.load(broken)
+        let (brokenDom, brokenLog) = try await Browser.load(broken)
         #expect(Browser.consoleMessages(brokenLog).contains { $0.contains("undefinedFunction") })
         #expect(Self.problems(brokenDom, runs: 1) == ["cache: no series used"])
     }
 
     @Test("flushbench run writes report.html and linked charts; report DIR DIR --html renders both runs side by side")
-    func runAndReportCommandsWriteHTML() throws {
+    func runAndReportCommandsWriteHTML() async throws {
         try #require(Browser.isInstalled, "chromium is missing: run scripts/setup.sh (it installs Debian's chromium)")
         let file = try LocalTemporary.directory() + "/report-phase.json"
         try phaseScenario().write(toFile: file, atomically: true, encoding: .utf8)
         let out = try LocalTemporary.directory()
         for _ in 1...2 {
-            let outcome = try Binary.run(["run", file, "--out", out])
+            let outcome = try await Binary.run(["run", file, "--out", out])
             #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors)")
             #expect(outcome.output.contains("report.html"))
         }
@@ -149,19 +149,19 @@ struct HTMLReportBrowserTests {
             #expect(summary.contains("[\(kind)](report-phase-\(kind).svg)"), "summary.md links the \(kind) chart")
             #expect(FileManager.default.fileExists(atPath: runs[0] + "/report-phase-\(kind).svg"))
         }
-        let (dom, log) = try Browser.load(runs[0] + "/report.html")
+        let (dom, log) = try await Browser.load(runs[0] + "/report.html")
         #expect(Browser.consoleMessages(log).isEmpty)
         #expect(Self.problems(dom, runs: 1).isEmpty, "\(Self.problems(dom, runs: 1))")
 
         let html = try LocalTemporary.directory() + "/both.html"
-        let report = try Binary.run(["report", runs[0], runs[1], "--html", html])
+        let report = try await Binary.run(["report", runs[0], runs[1], "--html", html])
         #expect(report.status == 0, "\(report.output) \(report.errors)")
-        let (both, bothLog) = try Browser.load(html)
+        let (both, bothLog) = try await Browser.load(html)
         #expect(Browser.consoleMessages(bothLog).isEmpty)
         #expect(Self.problems(both, runs: 2).isEmpty, "\(Self.problems(both, runs: 2))")
         #expect(both.components(separatedBy: "<section class=\"run\"").count == 3, "one column per run")
 
-        let missing = try Binary.run(["report", out + "/nothing-here", "--html", html])
+        let missing = try await Binary.run(["report", out + "/nothing-here", "--html", html])
         #expect(missing.status == 2)
         #expect(missing.errors.contains("nothing-here: no such file or directory"))
     }

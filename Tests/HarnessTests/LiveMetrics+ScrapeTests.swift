@@ -84,7 +84,7 @@ struct LiveMetricsScrapeTests {
         #expect(outcome.standardOutput.contains("metrics: http://127.0.0.1:\(port)/metrics"))
 
         let taken = try await MetricsServer.start(port: 0, registry: LiveMetrics().registry)
-        let refused = try Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--metrics-port", "\(taken.port)"])
+        let refused = try await Binary.run(["run", file, "--out", try LocalTemporary.directory(), "--metrics-port", "\(taken.port)"])
         await taken.stop()
         #expect(refused.status == 2, "\(refused.output) \(refused.errors)")
         #expect(refused.errors.contains("cannot serve metrics on 127.0.0.1:\(taken.port)"))

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import ObjectStore
+import Platform
 import Servers
 import Testing
 
@@ -78,9 +79,10 @@ struct MotoScenarioTests {
             "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
             "AWS_REGION": server.configuration.region,
         ]
-        let outcome = try await Task.detached {
+        // On the blocking-I/O pool: waiting for the child on a cooperative thread stalls other tests.
+        let outcome = try await BlockingIO.run {
             try FlushbenchBinary.run(["run", "Scenarios/s3-large-multipart.json", "--out", out], environment: environment)
-        }.value
+        }
         #expect(outcome.status == 0, "flushbench run on moto failed:\n\(outcome.output)\nmoto's log:\n\(server.logTail())")
         #expect(outcome.output.contains("PASS"), "\(outcome.output)")
     }
