@@ -7,7 +7,8 @@ import ObjectStore
 /// `distribution` with `value` | `min`, `max` | `mean`, `stddev` | `mean` | `scale`, `shape`
 /// (and `max` as a cap); error: `error`, `retryAfter`; partial: `afterBytes` or
 /// `afterFraction`, `error`; torn: `afterBytes` or `afterFraction` (default half);
-/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`. `window` is `[start, end]` in
+/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`; corrupt: `bytes` (bytes
+/// flipped, default 1). `op` may also be `abort` (latency, error, hang, crash). `window` is `[start, end]` in
 /// seconds into the run. Decoding errors carry the JSON path (`faults[2].probability`), so
 /// ``DecodingErrorText/describe(_:)`` can say where a scenario went wrong.
 extension FaultRule: Codable {
@@ -31,6 +32,7 @@ extension FaultRule: Codable {
         .bandwidth: ["bytesPerSecond"],
         .hang: ["max"],
         .crash: [],
+        .corrupt: ["bytes"],
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -51,7 +53,7 @@ extension FaultRule: Codable {
 
         let opName = try c.required(String.self, "op", expected: "an operation")
         guard let operation = OperationSelector(rawValue: opName) else {
-            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *)")
+            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, abort, *)")
         }
         let layer = try Self.decodeLayer(c)
         let fault = try Self.decodeFault(kind, c)
@@ -183,6 +185,8 @@ extension FaultRule: Codable {
             return .hang(limit: try duration("max"))
         case .crash:
             return .crash
+        case .corrupt:
+            return .corrupt(bytes: try c.wholeNumber("bytes", expected: "a whole number of bytes to flip, at least 1") ?? 1)
         }
     }
 
@@ -234,6 +238,8 @@ extension FaultRule: Codable {
             try put(limit, "max")
         case .crash:
             break
+        case .corrupt(let bytes):
+            if bytes != 1 { try c.encode(bytes, forKey: Key("bytes")) }
         }
     }
 }

@@ -21,10 +21,13 @@ public struct FaultRule: Sendable, Hashable {
     public enum OperationSelector: String, Sendable, Hashable, Codable, CaseIterable {
         case write, read, stat, delete, list
         case any = "*"
+        /// A writer's abort (and the abort of an incomplete upload): selected only by name,
+        /// never by `"*"`, so rules written before it existed hit what they always hit.
+        case abort
 
         /// Whether `operation` is selected.
         public func matches(_ operation: ObjectStoreError.Operation) -> Bool {
-            self == .any || rawValue == operation.rawValue
+            self == .any ? operation != .abort : rawValue == operation.rawValue
         }
     }
 

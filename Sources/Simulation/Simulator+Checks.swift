@@ -27,11 +27,14 @@ extension SimulationRun {
                     // A key not acknowledged when the read started may be half-uploaded: the
                     // remote can hold a torn prefix of it (a failed attempt not yet cleaned up),
                     // so a read of it may come back short, but never with other bytes.
+                    // A read through to the remote that a `corrupt` fault hit may return flipped
+                    // bytes: a range has no checksum to check them against.
                     let acceptable = bytes == expected
                         || (!operation.acknowledgedAtStart && bytes.count < expected.count && bytes == Array(expected.prefix(bytes.count)))
+                        || (bytes.count == expected.count && corruptReads(on: key) > operation.corruptReadsAtStart)
                     if !acceptable {
                         violations.append(Violation(check: .readBytes, step: step,
-                                                    detail: "read \(key) at \(offset)..<\(offset + length) returned \(bytes.count) bytes that differ from the \(expected.count) written (acknowledged at start: \(operation.acknowledgedAtStart))"))
+                                                    detail: "read \(key) at \(offset)..<\(offset + length) returned \(bytes.count) bytes that differ from the \(expected.count) written (acknowledged at start: \(operation.acknowledgedAtStart); corrupted responses of the key: \(operation.corruptReadsAtStart) at start, \(corruptReads(on: key)) now: \(corruptReadOffsets(on: key)))"))
                     }
                 } else {
                     violations.append(Violation(check: .noPhantomKeys, step: step, detail: "read of \(key), never written, returned \(bytes.count) bytes"))
@@ -52,7 +55,9 @@ extension SimulationRun {
                 }
             }
             let keys = operation.step.writtenKeys
-            if let error = result.error, !operation.cancelled,
+            // A `capacity` error is a cause of its own: pinned files and other writes held the
+            // room for the whole reservation wait (the capacity check sees it was respected).
+            if let error = result.error, !operation.cancelled, error.code != .capacity,
                keys.reduce(0, { $0 + outcomeFaults(on: $1) }) == operation.traceStart {
                 violations.append(Violation(check: .writeFailsOnlyForACause, step: step,
                                             detail: "\(operation.step) failed with no fault on its objects and no cancellation: \(error)"))
@@ -86,6 +91,19 @@ extension SimulationRun {
         return store.trace.records().count { $0.key == remote && $0.kind != .latency && $0.kind != .bandwidth }
     }
 
+    /// `corrupt` faults recorded so far on reads of `key`'s remote object.
+    func corruptReads(on key: SimKey) -> Int {
+        let remote = cache.remoteKey(for: key.fileKey)
+        return store.trace.records().count { $0.key == remote && $0.kind == .corrupt && $0.operation == .read }
+    }
+
+    /// Where the `corrupt` faults on reads of `key` hit: `offset#attempt` of each response.
+    func corruptReadOffsets(on key: SimKey) -> [String] {
+        let remote = cache.remoteKey(for: key.fileKey)
+        return store.trace.records().filter { $0.key == remote && $0.kind == .corrupt && $0.operation == .read }
+            .map { "\($0.offset ?? 0)#\($0.attempt)" }
+    }
+
     /// Whether a fault that decides an outcome hit `key` while the operation ran.
     func faultFired(on key: SimKey, since start: Int) -> Bool {
         outcomeFaults(on: key) > start
@@ -95,11 +113,11 @@ extension SimulationRun {
         checksRun += 1
         let statistics = cache.fileCache.statistics()
         let used = statistics.committedBytes + statistics.reservedBytes
-        // `peakUsedBytes` is read before eviction (a reservation counts before its victims go), so
-        // it is not what the disk held; the current figure after an operation is.
-        if used > statistics.capacity {
+        // Capacity is a hard bound: a reservation is made only once its victims are chosen, so
+        // the peak (committed + reserved + files removed while pinned) never passes it either.
+        if used > statistics.capacity || statistics.peakUsedBytes > statistics.capacity {
             violations.append(Violation(check: .capacity, step: step,
-                                        detail: "the cache uses \(used) bytes (committed \(statistics.committedBytes), reserved \(statistics.reservedBytes)) of a capacity of \(statistics.capacity)"))
+                                        detail: "the cache uses \(used) bytes (committed \(statistics.committedBytes), reserved \(statistics.reservedBytes); peak \(statistics.peakUsedBytes)) of a capacity of \(statistics.capacity)"))
         }
     }
 
@@ -182,6 +200,8 @@ extension SimulationRun {
                                             detail: "\(now - before) more file descriptor(s) open than when the cache was opened"))
             }
         }
+        await checkIncompleteUploads(step: step)
+        checkRetries(step: step)
         checksRun += 2
         let ackedRemote = Set(acknowledged.keys.map { cache.remoteKey(for: $0.fileKey) })
         let orphans = earlierOrphans.union(cache.orphans.keys)
@@ -196,6 +216,31 @@ extension SimulationRun {
                 violations.append(Violation(check: .noUnknownOrphans, step: step,
                                             detail: "remote objects neither acknowledged nor known orphans: \(unknown.sorted().prefix(5))"))
             }
+        }
+    }
+
+    /// Every incomplete upload the remote lists is a known orphan with its upload id: what a
+    /// failed abort left is recorded for garbage collection; a skipped abort leaves one unknown.
+    func checkIncompleteUploads(step: Int) async {
+        checksRun += 1
+        guard let open = try? await store.incompleteUploads(prefix: "") else { return }
+        let known = earlierOrphanUploads.union(cache.orphans.all.compactMap { orphan in orphan.uploadId.map { "\(orphan.key)#\($0)" } })
+        let unknown = open.filter { !known.contains("\($0.key)#\($0.uploadID)") }
+        if !unknown.isEmpty {
+            violations.append(Violation(check: .incompleteUploadsKnown, step: step,
+                                        detail: "incomplete uploads neither aborted nor known orphans: \(unknown.prefix(5).map { "\($0.key) (\($0.uploadID))" })"))
+        }
+    }
+
+    /// The cache's retries were all of transient errors (a verification failure counts as one).
+    func checkRetries(step: Int) {
+        checksRun += 1
+        let permanent = cache.metrics.retries.filter { event in
+            !ObjectStoreError.Code.transientCodes.contains(ObjectStoreError.Code(event.code)) && event.code != WriteCacheError.Code.verification.rawValue
+        }
+        if let first = permanent.first {
+            violations.append(Violation(check: .retriesOnlyTransient, step: step,
+                                        detail: "\(permanent.count) retr\(permanent.count == 1 ? "y" : "ies") after a permanent error, first: \(first.operation) '\(first.key)' after \(first.code) at attempt \(first.failedAttempt)"))
         }
     }
 

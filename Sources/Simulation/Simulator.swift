@@ -75,6 +75,9 @@ struct InFlight {
     /// Whether the key it reads was acknowledged when it started (only then must a read return
     /// the whole range and fail only for a cause).
     var acknowledgedAtStart: Bool
+    /// `corrupt` faults on the read key's responses when it started: a read through to the
+    /// remote cannot check a range's bytes, so one that a later one hit may return them flipped.
+    var corruptReadsAtStart = 0
     var cancelled = false
     var startedAt: Duration
 }
@@ -101,6 +104,8 @@ final class SimulationRun {
     var acknowledged: [SimKey: UInt64] = [:]
     /// Orphans recorded by every cache of the run (the ledger is per cache; reopening starts a new one).
     var earlierOrphans: Set<String> = []
+    /// Incomplete uploads (`key#uploadId`) recorded as orphans by the caches before a reopen.
+    var earlierOrphanUploads: Set<String> = []
 
     /// Open descriptors of the process once the cache was open (when they are checked).
     var descriptorsAtStart: Int?
@@ -111,6 +116,7 @@ final class SimulationRun {
     var stepsRun = 0
     var operationsByKind: [String: Int] = [:]
     var failedByKind: [String: Int] = [:]
+    var failedByCode: [String: Int] = [:]
     var currentStep = 0
 
     /// The longest an operation may take in simulated time: attempts × (hang + max back-off), for
@@ -128,6 +134,7 @@ final class SimulationRun {
         self.cache = cache
         let retry = cache.configuration.retry
         self.operationBound = (Duration.seconds(6) + retry.maxBackoff + .seconds(1)) * retry.maxAttempts * 16
+            + SimulationRun.reservationTimeout * 4
     }
 
     static func start(_ history: History,
@@ -168,24 +175,29 @@ final class SimulationRun {
         let clock = SimulationClock(events: events)
         let store = FaultyStore(wrapping: inner, plan: plan, timeSource: clock, runStart: .zero, hangLimit: .seconds(5),
                                 crashHandler: { _ in })
-        let cache = try await openCache(directory: directory + "/cache", store: store, clock: clock, capacity: history.configuration.capacity)
+        let cache = try await openCache(directory: directory + "/cache", store: store, clock: clock, capacity: history.configuration.capacity,
+                                        jitterSeed: history.seed)
         let run = SimulationRun(history: history, time: clock, inner: inner, store: store, directory: directory, cache: cache)
         if history.configuration.checkDescriptors { run.descriptorsAtStart = await openDescriptors() }
         return run
     }
 
+    /// How long a cache write waits for room before it fails with `capacity`.
+    static let reservationTimeout = Duration.seconds(2)
+
     static func openCache(directory: String, store: any ObjectStore, clock: SimulationClock,
-                          capacity: UInt64) async throws(SimulationError) -> WriteCache {
+                          capacity: UInt64, jitterSeed: UInt64) async throws(SimulationError) -> WriteCache {
         let fileCache: FileCache
         do {
             fileCache = try await FileCache.open(FileCacheConfiguration(directory: directory, capacity: capacity,
-                                                                       timeToIdle: .seconds(30), timeSource: clock))
+                                                                       timeToIdle: .seconds(30), timeSource: clock,
+                                                                       reservationTimeout: SimulationRun.reservationTimeout))
         } catch {
             throw SimulationError(code: .cache, message: "cannot open the cache at '\(directory)': \(error)")
         }
         let configuration = WriteCacheConfiguration(
             partSize: 2048, uploadConcurrency: 2, downloadChunkSize: 1536, downloadConcurrency: 2, verifyUploads: true,
-            retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .seconds(1)))
+            retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .seconds(1), jitterSeed: jitterSeed))
         // The cache's warnings (failed clean-ups) are expected under faults; the checker judges them.
         let quiet = Logger(label: "flushbench.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
         return WriteCache(fileCache: fileCache, store: store, configuration: configuration, timeSource: clock, logger: quiet)
@@ -218,6 +230,7 @@ final class SimulationRun {
                 start(step, index: index)
             }
             await collect()
+            checkCapacity(step: index)
             guard violations.isEmpty else { return }
         }
         await quiesce()
@@ -235,6 +248,7 @@ final class SimulationRun {
         let acknowledgedAtStart = readKey.map { acknowledged[$0] != nil } ?? false
         let watched = acknowledgedAtStart ? readKey.map { [$0] } ?? [] : step.writtenKeys
         let faultsAtStart = watched.reduce(0) { $0 + outcomeFaults(on: $1) }
+        let corruptAtStart = readKey.map(corruptReads(on:)) ?? 0
         let startedAt = time.now()
         let id = nextID
         nextID += 1
@@ -245,7 +259,8 @@ final class SimulationRun {
             completions.post(id, result)
         }
         inFlight[id] = InFlight(step: step, index: index, task: task, traceStart: faultsAtStart,
-                                acknowledgedAtStart: acknowledgedAtStart, startedAt: startedAt)
+                                acknowledgedAtStart: acknowledgedAtStart, corruptReadsAtStart: corruptAtStart,
+                                startedAt: startedAt)
     }
 
     /// The bytes written for `key` (empty when it was never written).
@@ -272,7 +287,10 @@ final class SimulationRun {
     func collect() async {
         for (id, result) in completions.take() {
             guard let operation = inFlight.removeValue(forKey: id) else { continue }
-            if result.error != nil { failedByKind[operation.step.kind, default: 0] += 1 }
+            if let error = result.error {
+                failedByKind[operation.step.kind, default: 0] += 1
+                failedByCode[error.code.rawValue, default: 0] += 1
+            }
             await check(operation, result)
         }
     }
@@ -346,10 +364,11 @@ final class SimulationRun {
 
     private func reopen() async {
         earlierOrphans.formUnion(cache.orphans.keys)
+        earlierOrphanUploads.formUnion(cache.orphans.all.compactMap { orphan in orphan.uploadId.map { "\(orphan.key)#\($0)" } })
         cache.fileCache.close()
         do {
             cache = try await SimulationRun.openCache(directory: cacheDirectory, store: store, clock: time,
-                                                      capacity: history.configuration.capacity)
+                                                      capacity: history.configuration.capacity, jitterSeed: history.seed &+ UInt64(currentStep))
         } catch {
             violations.append(Violation(check: .indexMatchesDisk, step: currentStep, detail: "reopening the cache failed: \(error)"))
         }
@@ -370,6 +389,6 @@ final class SimulationRun {
         _ = try? await BlockingIO.runToCompletion { try LocalFiles.removeTree(directory) }
         let faults = store.trace.records().reduce(into: [String: Int]()) { $0[$1.kind.rawValue, default: 0] += 1 }
         return SimulationReport(seed: history.seed, stepsRun: stepsRun, operationsByKind: operationsByKind, failedByKind: failedByKind,
-                                faultsByKind: faults, checksRun: checksRun, violations: violations, seconds: 0)
+                                failedByCode: failedByCode, faultsByKind: faults, checksRun: checksRun, violations: violations, seconds: 0)
     }
 }

@@ -181,7 +181,6 @@ extension WriteCache {
         _ attempt: () async throws(WriteCacheError) -> T
     ) async throws(WriteCacheError) -> (value: T, attempts: Int) {
         let started = timeSource.now()
-        var generator = SystemRandomNumberGenerator()
         var attempts = 1
         while true {
             do {
@@ -196,6 +195,7 @@ extension WriteCache {
                     if attempts > 1 { final.message += " (after \(attempts) attempts)" }
                     throw final
                 }
+                var generator = configuration.retry.jitterGenerator(operation: "\(operation)", key: key, attempt: attempts)
                 let backoff = configuration.retry.backoff(afterAttempt: attempts, retryAfter: error.storeError?.retryAfter, using: &generator)
                 metrics.recordRetry(RetryEvent(operation: operation, key: key, failedAttempt: attempts,
                                                code: error.storeError?.code.rawValue ?? error.code.rawValue,

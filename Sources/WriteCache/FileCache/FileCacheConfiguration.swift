@@ -10,20 +10,26 @@ public struct FileCacheConfiguration: Sendable {
     /// Evict a file that has not been read for this long; `nil` keeps files until capacity
     /// evicts them.
     public var timeToIdle: Duration?
-    /// The clock for time-to-idle (a ``ManualTimeSource`` in tests).
+    /// The clock for time-to-idle and for reservations that wait (a ``ManualTimeSource`` in tests).
     public var timeSource: any TimeSource
+    /// How long a write waits for room when the capacity is taken by pinned files (being read
+    /// or uploaded), files removed while pinned and other writes in progress; it then fails
+    /// with a `capacity` error. Capacity is a hard bound: the cache never grows past it.
+    public var reservationTimeout: Duration
 
-    /// Creates a configuration; 5 GiB and no time-to-idle by default, like the reference.
+    /// Creates a configuration; 5 GiB, no time-to-idle and a 30 s reservation wait by default.
     public init(
         directory: String,
         capacity: UInt64 = 5 << 30,
         timeToIdle: Duration? = nil,
-        timeSource: any TimeSource = SystemTimeSource()
+        timeSource: any TimeSource = SystemTimeSource(),
+        reservationTimeout: Duration = .seconds(30)
     ) {
         self.directory = directory
         self.capacity = capacity
         self.timeToIdle = timeToIdle
         self.timeSource = timeSource
+        self.reservationTimeout = reservationTimeout
     }
 }
 
