@@ -99,7 +99,7 @@ public struct LocalFile: Sendable {
 public struct DirectoryLock: Sendable {
     /// The lock file's path.
     public let path: String
-    private let descriptor: Int32
+    let descriptor: Int32
 
     /// Takes the lock on `path` (created if missing) without waiting.
     ///
@@ -123,7 +123,7 @@ public struct DirectoryLock: Sendable {
         return DirectoryLock(path: path, descriptor: fd)
     }
 
-    private init(path: String, descriptor: Int32) {
+    init(path: String, descriptor: Int32) {
         self.path = path
         self.descriptor = descriptor
     }

@@ -49,6 +49,22 @@ public enum LocalFiles {
         public var isRegularFile: Bool
         /// Whether it is a directory.
         public var isDirectory: Bool
+        /// Last modification time, nanoseconds since the epoch (a logical clock in memory).
+        public var modifiedNanoseconds: Int
+
+        /// Creates a status.
+        public init(size: UInt64, isRegularFile: Bool, isDirectory: Bool, modifiedNanoseconds: Int = 0) {
+            self.size = size
+            self.isRegularFile = isRegularFile
+            self.isDirectory = isDirectory
+            self.modifiedNanoseconds = modifiedNanoseconds
+        }
+
+        init(_ info: stat) {
+            let kind = info.st_mode & S_IFMT
+            self.init(size: UInt64(info.st_size), isRegularFile: kind == S_IFREG, isDirectory: kind == S_IFDIR,
+                      modifiedNanoseconds: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec))
+        }
     }
 
     /// The status of `path`, or `nil` when it does not exist.
@@ -59,8 +75,19 @@ public enum LocalFiles {
             if err == ENOENT || err == ENOTDIR { return nil }
             throw LocalFileError(operation: "stat", path: path, errno: err)
         }
-        let kind = info.st_mode & S_IFMT
-        return FileStatus(size: UInt64(info.st_size), isRegularFile: kind == S_IFREG, isDirectory: kind == S_IFDIR)
+        return FileStatus(info)
+    }
+
+    /// The status of `path` itself, not following a symbolic link (`lstat`: a link is neither a
+    /// regular file nor a directory), or `nil` when it does not exist.
+    public static func linkStatus(_ path: String) throws(LocalFileError) -> FileStatus? {
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            let err = Glibc.errno
+            if err == ENOENT || err == ENOTDIR { return nil }
+            throw LocalFileError(operation: "lstat", path: path, errno: err)
+        }
+        return FileStatus(info)
     }
 
     /// Removes file `path`.

@@ -28,9 +28,15 @@ public final class OrphanLedger: Sendable {
     /// The unresolved orphans the file held when it was opened.
     public let recovered: [KnownOrphan]
     /// The open file (created at the first append when there was none) and its length.
-    private let state: Mutex<(file: LocalFile?, end: UInt64)>
+    private let state: Mutex<(file: LocalFileHandle?, end: UInt64)>
+    /// The file layer it writes through, and where its blocking calls run.
+    let fileSystem: any FileSystem
+    let io: BlockingExecutor
 
-    private init(directory: String, file: LocalFile?, size: UInt64, recovered: [KnownOrphan]) {
+    private init(directory: String, file: LocalFileHandle?, size: UInt64, recovered: [KnownOrphan],
+                 fileSystem: any FileSystem, io: BlockingExecutor) {
+        self.fileSystem = fileSystem
+        self.io = io
         self.directory = directory
         path = directory + "/" + Self.fileName
         self.recovered = recovered
@@ -43,39 +49,33 @@ public final class OrphanLedger: Sendable {
     /// first orphan. Blocking, for the cache's open on the blocking-I/O pool.
     ///
     /// - Errors: ``LocalFileError`` naming the path when it cannot be read or rewritten.
-    static func openBlocking(directory: String, temporary: String) throws(LocalFileError) -> OrphanLedger {
+    static func openBlocking(directory: String, temporary: String, fileSystem fs: any FileSystem = PosixFileSystem(),
+                             io: BlockingExecutor = .threadPool) throws(LocalFileError) -> OrphanLedger {
         let path = directory + "/" + fileName
-        guard try LocalFiles.status(path) != nil else { return OrphanLedger(directory: directory, file: nil, size: 0, recovered: []) }
-        let old = try LocalFile.openForReading(path)
-        let recovered: [KnownOrphan]
-        do throws(LocalFileError) {
-            let size = try old.size()
-            recovered = replay(size == 0 ? [] : try old.read(at: 0, count: Int(size)))
-            old.close()
-        } catch {
-            old.close()
-            throw error
+        guard try fs.status(path) != nil else {
+            return OrphanLedger(directory: directory, file: nil, size: 0, recovered: [], fileSystem: fs, io: io)
         }
+        let recovered = replay(try fs.readWholeFile(path))
         if recovered.isEmpty {
-            _ = try LocalFiles.remove(path)
-            try LocalFiles.syncDirectory(directory)
-            return OrphanLedger(directory: directory, file: nil, size: 0, recovered: [])
+            _ = try fs.remove(path)
+            try fs.syncDirectory(directory)
+            return OrphanLedger(directory: directory, file: nil, size: 0, recovered: [], fileSystem: fs, io: io)
         }
         var bytes: [UInt8] = []
         for orphan in recovered { bytes += encode(Event(action: "record", orphan: orphan)) }
         let staging = temporary + "/" + fileName + "." + UUID().uuidString.prefix(8).lowercased() + ".tmp"
-        let file = try LocalFile.create(staging)
+        let file = try fs.createExclusive(staging)
         do throws(LocalFileError) {
-            try file.write(bytes, at: 0)
-            try file.sync()
-            try LocalFiles.rename(staging, to: path)
-            try LocalFiles.syncDirectory(directory)
+            try fs.write(file, bytes, at: 0)
+            try fs.sync(file)
+            try fs.rename(staging, to: path)
+            try fs.syncDirectory(directory)
         } catch {
-            file.close()
-            _ = try? LocalFiles.remove(staging)
+            fs.close(file)
+            _ = try? fs.remove(staging)
             throw error
         }
-        return OrphanLedger(directory: directory, file: file, size: UInt64(bytes.count), recovered: recovered)
+        return OrphanLedger(directory: directory, file: file, size: UInt64(bytes.count), recovered: recovered, fileSystem: fs, io: io)
     }
 
     /// One event as a JSON line.
@@ -117,20 +117,21 @@ public final class OrphanLedger: Sendable {
     /// returned, not thrown: the in-memory ledger still holds the orphan.
     func append(_ event: Event) async -> LocalFileError? {
         let bytes = Self.encode(event)
-        let outcome = try? await BlockingIO.runToCompletion { [self] () -> LocalFileError? in
+        let fs = fileSystem
+        let outcome = try? await io.runToCompletion { [self] () -> LocalFileError? in
             // Appends are rare (failed clean-ups) and short: one at a time, on the blocking pool.
             state.withLock { state -> LocalFileError? in
                 do throws(LocalFileError) {
-                    let file: LocalFile
+                    let file: LocalFileHandle
                     if let open = state.file {
                         file = open
                     } else {
-                        file = try LocalFile.create(path)
-                        try LocalFiles.syncDirectory(directory)
+                        file = try fs.createExclusive(path)
+                        try fs.syncDirectory(directory)
                         state.file = file
                     }
-                    try file.write(bytes, at: state.end)
-                    try file.sync()
+                    try fs.write(file, bytes, at: state.end)
+                    try fs.sync(file)
                     state.end += UInt64(bytes.count)
                     return nil
                 } catch {
@@ -144,7 +145,7 @@ public final class OrphanLedger: Sendable {
     /// Closes the file.
     func close() {
         state.withLock { state in
-            state.file?.close()
+            if let file = state.file { fileSystem.close(file) }
             state.file = nil
         }
     }

@@ -117,7 +117,8 @@ extension WriteCache {
         let path = writer.temporaryPath
         let actual: Checksum
         do {
-            actual = try await BlockingIO.run { try SHA256Accumulator.digestOfFile(at: path).checksum }
+            let fs = fileCache.fileSystem
+            actual = try await fileCache.io.run { try fs.digestOfFile(at: path).checksum }
         } catch {
             throw WriteCacheError(code: .io, message: "download of \(key): cannot read back '\(path)' to verify it: \(error)", key: key, cause: error)
         }

@@ -26,15 +26,16 @@ extension WriteCache {
             throw storeFailure("start uploading \(key) to '\(remote)'", key, error)
         }
         var sent: UInt64 = 0
-        let file: LocalFile
+        let file: LocalFileHandle
+        let fs = fileCache.fileSystem
         do {
-            file = try await BlockingIO.run { try LocalFile.openForReading(path) }
+            file = try await fileCache.io.run { try fs.openForReading(path) }
         } catch {
             await abort(writer, remote: remote)
             throw WriteCacheError(code: .io, message: "upload \(key): cannot open the cached file '\(path)': \(error)", key: key,
                                   cause: error)
         }
-        defer { file.close() }
+        defer { fs.close(file) }
         do {
             // Read the next part while the current one is handed to the writer.
             var nextPart: Task<[UInt8], any Error>? = size > 0 ? readPart(file, at: 0, count: partSize, size: size) : nil
@@ -81,9 +82,11 @@ extension WriteCache {
         }
     }
 
-    private func readPart(_ file: LocalFile, at offset: UInt64, count: Int, size: UInt64) -> Task<[UInt8], any Error> {
+    private func readPart(_ file: LocalFileHandle, at offset: UInt64, count: Int, size: UInt64) -> Task<[UInt8], any Error> {
         let length = Int(min(UInt64(count), size - offset))
-        return Task { try await BlockingIO.run { try file.read(at: offset, count: length) } }
+        let fs = fileCache.fileSystem
+        let io = fileCache.io
+        return Task { try await io.run { try fs.read(file, at: offset, count: length) } }
     }
 
     /// Checks an acknowledged upload: the acknowledged and the stored size equal the local size,

@@ -275,7 +275,8 @@ public final class WriteCache: Sendable {
         }), stored.size == size else { return nil }
         if let expected = stored.checksum, expected.algorithm == "sha256" {
             let path = fileCache.path(of: key)
-            guard let local = try? await BlockingIO.run({ try SHA256Accumulator.digestOfFile(at: path).checksum }),
+            let fs = fileCache.fileSystem
+            guard let local = try? await fileCache.io.run({ try fs.digestOfFile(at: path).checksum }),
                   local == expected else { return nil }
         }
         return UploadedFile(key: key, remoteKey: remote, size: size, checksum: stored.checksum, attempts: 0)
@@ -316,11 +317,12 @@ public final class WriteCache: Sendable {
     public func read(_ key: FileKey, range: Range<UInt64>) async throws(WriteCacheError) -> [UInt8] {
         if let pinned = await fileCache.pin(key) {
             let path = pinned.path
-            let result: Result<[UInt8], any Error> = await Result { try await BlockingIO.run {
-                let file = try LocalFile.openForReading(path)
-                defer { file.close() }
+            let fs = fileCache.fileSystem
+            let result: Result<[UInt8], any Error> = await Result { try await fileCache.io.run {
+                let file = try fs.openForReading(path)
+                defer { fs.close(file) }
                 let upper = min(range.upperBound, pinned.size)
-                return range.lowerBound < upper ? try file.read(at: range.lowerBound, count: Int(upper - range.lowerBound)) : []
+                return range.lowerBound < upper ? try fs.read(file, at: range.lowerBound, count: Int(upper - range.lowerBound)) : []
             } }
             switch result {
             case .success(let bytes):

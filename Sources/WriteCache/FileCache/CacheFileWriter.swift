@@ -29,12 +29,12 @@ public final class CacheFileWriter: ByteSink {
     /// The key the file will be cached under.
     public let key: FileKey
     private let cache: FileCache
-    private let file: LocalFile
+    private let file: LocalFileHandle
     private let state = Mutex(State())
     /// Whether the descriptor was closed: it is closed exactly once, by whichever path gets there.
     private let descriptorClosed = Atomic<Bool>(false)
 
-    init(cache: FileCache, key: FileKey, file: LocalFile) {
+    init(cache: FileCache, key: FileKey, file: LocalFileHandle) {
         self.cache = cache
         self.key = key
         self.file = file
@@ -42,7 +42,7 @@ public final class CacheFileWriter: ByteSink {
 
     /// Closes the temp file's descriptor unless that already happened. Blocks briefly.
     private func closeFile() {
-        if !descriptorClosed.exchange(true, ordering: .acquiringAndReleasing) { file.close() }
+        if !descriptorClosed.exchange(true, ordering: .acquiringAndReleasing) { cache.fileSystem.close(file) }
     }
 
     /// The temp file's path.
@@ -85,8 +85,9 @@ public final class CacheFileWriter: ByteSink {
             }
         }
         let file = self.file
+        let fs = cache.fileSystem
         do {
-            try await BlockingIO.run { try file.write(bytes, at: offset) }
+            try await cache.io.run { try fs.write(file, bytes, at: offset) }
         } catch is CancellationError {
             throw WriteCacheError(code: .cancelled, message: "writing \(bytes.count) bytes of \(key) to '\(file.path)' was cancelled", key: key)
         } catch {
@@ -127,10 +128,11 @@ public final class CacheFileWriter: ByteSink {
         // A cancelled task does not commit, but its clean-up (closing the descriptor, removing
         // the temp file) runs to completion: the body below always runs, never skipped.
         let cancelled = Task.isCancelled
+        let fs = cache.fileSystem
         do {
-            try await BlockingIO.runToCompletion {
+            try await cache.io.runToCompletion {
                 if cancelled { throw CancellationError() }
-                let synced = Result { try file.sync() }
+                let synced = Result { () throws(LocalFileError) in try fs.sync(file) }
                 self.closeFile()
                 try synced.get()
                 // A predecessor of this key evicted a moment ago may still be being deleted:
@@ -140,13 +142,13 @@ public final class CacheFileWriter: ByteSink {
                     usleep(200)
                     waits += 1
                 }
-                try LocalFiles.rename(file.path, to: target)
-                try LocalFiles.syncDirectory(directory)
+                try fs.rename(file.path, to: target)
+                try fs.syncDirectory(directory)
             }
         } catch {
-            _ = try? await BlockingIO.runToCompletion {
+            _ = try? await cache.io.runToCompletion {
                 self.closeFile()
-                try LocalFiles.remove(file.path)
+                try fs.remove(file.path)
             }
             cache.release(reserved)
             if error is CancellationError {
@@ -168,9 +170,10 @@ public final class CacheFileWriter: ByteSink {
         }
         guard let reserved else { return }
         let file = self.file
-        _ = try? await BlockingIO.runToCompletion {
+        let fs = cache.fileSystem
+        _ = try? await cache.io.runToCompletion {
             self.closeFile()
-            try LocalFiles.remove(file.path)
+            try fs.remove(file.path)
         }
         cache.release(reserved)
     }

@@ -1,40 +1,38 @@
 import Platform
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension FileCache {
     /// A file recovery indexes: its key, size and modification time (nanoseconds).
     typealias RecoveredFile = (key: FileKey, size: UInt64, modified: Int)
 
     /// Lists the cache directory: the cache's files to index; its temp files and unreadable
-    /// files removed and counted; anything else counted as foreign and left alone.
+    /// files removed and counted; anything else counted as foreign and left alone. Every call
+    /// goes through `fs`.
     ///
     /// Nothing is ever removed recursively: a directory is never the cache's, wherever it is.
-    static func recover(directory: String, temporary: String) throws(LocalFileError) -> (RecoveryReport, [RecoveredFile]) {
+    static func recover(directory: String, temporary: String,
+                        fileSystem fs: any FileSystem) throws(LocalFileError) -> (RecoveryReport, [RecoveredFile]) {
         var report = RecoveryReport()
         var foreign: [String] = []
-        for name in try LocalFiles.listDirectory(temporary) {
+        for name in try fs.listDirectory(temporary) {
             let path = temporary + "/" + name
             // The temp directory is the cache's: every file (or link) in it is a write that never
             // committed. A directory there was made by someone else.
-            if kind(of: path) == S_IFDIR || (try? LocalFiles.remove(path)) == nil {
+            if (try? fs.status(path))??.isDirectory == true || (try? fs.remove(path)) == nil {
                 foreign.append("tmp/" + name)
             } else {
                 report.removedTemporary += 1
             }
         }
         var files: [RecoveredFile] = []
-        for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
+        for name in try fs.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
             let path = directory + "/" + name
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue } // gone since the listing
-            guard let key = FileKey(fileName: name), (info.st_mode & S_IFMT) == S_IFREG else {
+            guard let info = try? fs.status(path) else { continue } // gone since the listing
+            guard let key = FileKey(fileName: name), info.isRegularFile else {
                 foreign.append(name)
                 continue
             }
-            guard let file = try? LocalFile.openForReading(path) else {
-                if (try? LocalFiles.remove(path)) != nil {
+            guard let file = try? fs.openForReading(path) else {
+                if (try? fs.remove(path)) != nil {
                     report.removedUnreadable += 1
                 } else {
                     foreign.append(name)
@@ -43,25 +41,19 @@ extension FileCache {
             }
             // A file under the cache's name was committed whole (temp, fsync, rename); one that is
             // not was torn by a commit that skipped that discipline: never index it.
-            let torn = tornReason(of: file, type: key.type, size: UInt64(info.st_size))
-            file.close()
+            let torn = tornReason(of: file, in: fs, type: key.type, size: info.size)
+            fs.close(file)
             if let torn {
-                if (try? LocalFiles.remove(path)) != nil {
+                if (try? fs.remove(path)) != nil {
                     report.noteTorn(name, reason: torn)
                 } else {
                     foreign.append(name)
                 }
                 continue
             }
-            files.append((key, UInt64(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)))
+            files.append((key, info.size, info.modifiedNanoseconds))
         }
         for name in foreign.sorted() { report.noteForeign(name) }
         return (report, files)
-    }
-
-    /// The file type bits of `path` (not following a link), or 0 when it cannot be read.
-    private static func kind(of path: String) -> mode_t {
-        var info = stat()
-        return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : 0
     }
 }

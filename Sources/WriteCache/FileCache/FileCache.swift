@@ -1,4 +1,4 @@
-import Platform
+public import Platform
 import Synchronization
 import Foundation
 #if canImport(Glibc)
@@ -39,14 +39,18 @@ public final class FileCache: Sendable {
     let state: Mutex<State>
     /// The persisted ledger of remote leftovers (`orphans.jsonl`), read at open.
     public let orphanLedger: OrphanLedger
-    private let lock: DirectoryLock
+    private let lock: LocalFileHandle
+    /// The file layer (``FileCacheConfiguration/fileSystem``).
+    public var fileSystem: any FileSystem { configuration.fileSystem }
+    /// Where blocking file calls run (``FileCacheConfiguration/executor``).
+    public var io: BlockingExecutor { configuration.executor }
     let logger = Logger(label: "flushbench.filecache")
 
     /// Opens the cache in `configuration.directory`, creating it if needed, and rebuilds the index
     /// from the files there.
     ///
     /// Recovery indexes the files named as this cache names them, removes (and counts) such files
-    /// that cannot be read or are torn (see ``tornReason(of:type:size:)``), replays the orphan ledger
+    /// that cannot be read or are torn (see ``tornReason(of:in:type:size:)``), replays the orphan ledger
     /// (``OrphanLedger``), empties the temp directory of files, and evicts down to the capacity.
     /// Anything else (other names, directories, links) is not the cache's: it is counted and
     /// named in ``recovery`` and left alone, so a cache pointed at the wrong directory deletes
@@ -56,17 +60,20 @@ public final class FileCache: Sendable {
     public static func open(_ configuration: FileCacheConfiguration) async throws(WriteCacheError) -> FileCache {
         let directory = configuration.directory
         let temporary = directory + "/tmp"
-        let outcome: Result<(DirectoryLock, RecoveryReport, [RecoveredFile], OrphanLedger), LocalFileError>
+        let fs = configuration.fileSystem
+        let io = configuration.executor
+        let outcome: Result<(LocalFileHandle, RecoveryReport, [RecoveredFile], OrphanLedger), LocalFileError>
         do {
-            outcome = try await BlockingIO.run {
+            outcome = try await io.run {
                 Result { () throws(LocalFileError) in
-                    try LocalFiles.createDirectories(temporary)
-                    let lock = try DirectoryLock.acquire(directory + "/LOCK")
+                    try fs.createDirectories(temporary)
+                    let lock = try fs.lock(directory + "/LOCK")
                     do throws(LocalFileError) {
-                        let (report, files) = try recover(directory: directory, temporary: temporary)
-                        return (lock, report, files, try OrphanLedger.openBlocking(directory: directory, temporary: temporary))
+                        let (report, files) = try recover(directory: directory, temporary: temporary, fileSystem: fs)
+                        return (lock, report, files, try OrphanLedger.openBlocking(directory: directory, temporary: temporary,
+                                                                                   fileSystem: fs, io: io))
                     } catch {
-                        lock.release()
+                        fs.unlock(lock)
                         throw error
                     }
                 }
@@ -74,7 +81,7 @@ public final class FileCache: Sendable {
         } catch {
             throw WriteCacheError(code: .cancelled, message: "opening the cache at '\(directory)' was cancelled", cause: error)
         }
-        let (lock, recovered, files, ledger): (DirectoryLock, RecoveryReport, [RecoveredFile], OrphanLedger)
+        let (lock, recovered, files, ledger): (LocalFileHandle, RecoveryReport, [RecoveredFile], OrphanLedger)
         switch outcome {
         case .success(let value): (lock, recovered, files, ledger) = value
         case .failure(let error):
@@ -105,7 +112,7 @@ public final class FileCache: Sendable {
         return cache
     }
 
-    private init(configuration: FileCacheConfiguration, recovery: RecoveryReport, index: CacheIndex, lock: DirectoryLock,
+    private init(configuration: FileCacheConfiguration, recovery: RecoveryReport, index: CacheIndex, lock: LocalFileHandle,
                  ledger: OrphanLedger) {
         self.configuration = configuration
         self.orphanLedger = ledger
@@ -123,14 +130,14 @@ public final class FileCache: Sendable {
         }
         if wasOpen {
             orphanLedger.close()
-            lock.release()
+            fileSystem.unlock(lock)
         }
     }
 
     deinit {
         if !state.withLock({ $0.closed }) {
             orphanLedger.close()
-            lock.release()
+            fileSystem.unlock(lock)
         }
     }
 
@@ -251,7 +258,8 @@ public final class FileCache: Sendable {
     public func makeWriter(for key: FileKey) async throws(WriteCacheError) -> CacheFileWriter {
         let tempPath = temporaryDirectory + "/" + key.fileName + "." + UUID().uuidString.prefix(8).lowercased() + ".tmp"
         do {
-            let file = try await BlockingIO.run { try LocalFile.create(tempPath) }
+            let fs = fileSystem
+            let file = try await io.run { try fs.createExclusive(tempPath) }
             return CacheFileWriter(cache: self, key: key, file: file)
         } catch {
             throw WriteCacheError(code: .io, message: "cannot create a temp file for \(key) at '\(tempPath)': \(error)", key: key, cause: error)
@@ -337,10 +345,11 @@ public final class FileCache: Sendable {
     func deleteFiles(of victims: [(key: FileKey, size: UInt64)], counted: Bool = true) async {
         guard !victims.isEmpty else { return }
         let paths = victims.map { path(of: $0.key) }
-        let failures: [String] = (try? await BlockingIO.runToCompletion {
+        let fs = fileSystem
+        let failures: [String] = (try? await io.runToCompletion {
             var failures: [String] = []
             for path in paths {
-                do { try LocalFiles.remove(path) } catch { failures.append("\(error)") }
+                do { try fs.remove(path) } catch { failures.append("\(error)") }
             }
             return failures
         }) ?? ["the blocking-I/O pool did not run the deletion"]

@@ -12,6 +12,13 @@ public struct FileCacheConfiguration: Sendable {
     public var timeToIdle: Duration?
     /// The clock for time-to-idle and for reservations that wait (a ``ManualTimeSource`` in tests).
     public var timeSource: any TimeSource
+    /// The file layer every local operation of the cache goes through: the real disk by
+    /// default, an ``InMemoryFileSystem`` in simulations, a fault-injecting or recording
+    /// wrapper in fault scenarios and power-loss trials.
+    public var fileSystem: any FileSystem
+    /// Where the cache runs its blocking file calls; `nil` uses the file layer's
+    /// ``FileSystem/preferredExecutor`` (inline for an in-memory layer).
+    public var blockingExecutor: BlockingExecutor?
     /// How long a write waits for room when the capacity is taken by pinned files (being read
     /// or uploaded), files removed while pinned and other writes in progress; it then fails
     /// with a `capacity` error. Capacity is a hard bound: the cache never grows past it.
@@ -23,14 +30,21 @@ public struct FileCacheConfiguration: Sendable {
         capacity: UInt64 = 5 << 30,
         timeToIdle: Duration? = nil,
         timeSource: any TimeSource = SystemTimeSource(),
+        fileSystem: any FileSystem = PosixFileSystem(),
+        blockingExecutor: BlockingExecutor? = nil,
         reservationTimeout: Duration = .seconds(30)
     ) {
         self.directory = directory
         self.capacity = capacity
         self.timeToIdle = timeToIdle
         self.timeSource = timeSource
+        self.fileSystem = fileSystem
+        self.blockingExecutor = blockingExecutor
         self.reservationTimeout = reservationTimeout
     }
+
+    /// Where blocking file calls run: ``blockingExecutor``, else the layer's preference.
+    public var executor: BlockingExecutor { blockingExecutor ?? fileSystem.preferredExecutor }
 }
 
 /// What the cache found on disk when it opened.
