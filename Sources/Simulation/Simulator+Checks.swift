@@ -29,8 +29,11 @@ extension SimulationRun {
                     // so a read of it may come back short, but never with other bytes.
                     // A read through to the remote that a `corrupt` fault hit may return flipped
                     // bytes: a range has no checksum to check them against.
+                    // Nor, before it is acknowledged, with bytes a corrupt write flipped (the
+                    // upload's verification fails, but the object stays until it is cleaned up).
                     let acceptable = bytes == expected
                         || (!operation.acknowledgedAtStart && bytes.count < expected.count && bytes == Array(expected.prefix(bytes.count)))
+                        || (!operation.acknowledgedAtStart && bytes.count == expected.count && corruptWrites(on: key) > 0)
                         || (bytes.count == expected.count && corruptReads(on: key) > operation.corruptReadsAtStart)
                     if !acceptable {
                         violations.append(Violation(check: .readBytes, step: step,
@@ -97,6 +100,12 @@ extension SimulationRun {
         return store.trace.records().count { $0.key == remote && $0.kind == .corrupt && $0.operation == .read }
     }
 
+    /// `corrupt` faults recorded so far on writes of `key`'s remote object.
+    func corruptWrites(on key: SimKey) -> Int {
+        let remote = cache.remoteKey(for: key.fileKey)
+        return store.trace.records().count { $0.key == remote && $0.kind == .corrupt && $0.operation == .write }
+    }
+
     /// Where the `corrupt` faults on reads of `key` hit: `offset#attempt` of each response.
     func corruptReadOffsets(on key: SimKey) -> [String] {
         let remote = cache.remoteKey(for: key.fileKey)
@@ -158,13 +167,14 @@ extension SimulationRun {
 
         let directory = cacheDirectory
         let listing: Result<(temporary: [String], files: [String: UInt64]), LocalFileError>
+        let layer = files
         do {
-            listing = try await BlockingIO.runToCompletion {
+            listing = try await layer.preferredExecutor.runToCompletion {
                 Result { () throws(LocalFileError) in
-                    let temporary = try LocalFiles.listDirectory(directory + "/tmp")
+                    let temporary = try layer.listDirectory(directory + "/tmp")
                     var files: [String: UInt64] = [:]
-                    for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
-                        files[name] = try LocalFiles.status(directory + "/" + name)?.size ?? 0
+                    for name in try layer.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
+                        files[name] = try layer.status(directory + "/" + name)?.size ?? 0
                     }
                     return (temporary, files)
                 }
@@ -192,19 +202,21 @@ extension SimulationRun {
             await checkCachedCopies(Array(files.keys), step: step)
         }
 
-        if let before = descriptorsAtStart, let now = await openDescriptors() {
+        if let before = descriptorsAtStart, let now = await descriptorsNow() {
             checksRun += 1
             // Listing /proc/self/fd opens one descriptor itself, in both readings.
             if now > before {
                 violations.append(Violation(check: .noOpenDescriptors, step: step,
-                                            detail: "\(now - before) more file descriptor(s) open than when the cache was opened"))
+                                            detail: "\(now - before) more file descriptor(s) open than when the cache was opened\(openHandleNames)"))
             }
         }
         await checkIncompleteUploads(step: step)
         checkRetries(step: step)
         checksRun += 2
         let ackedRemote = Set(acknowledged.keys.map { cache.remoteKey(for: $0.fileKey) })
-        let orphans = earlierOrphans.union(cache.orphans.keys)
+        // Object orphans only: an incomplete upload recorded under an acknowledged key is a real
+        // leftover (aborting it by id leaves the object alone), checked with the uploads above.
+        let orphans = earlierOrphans.union(cache.orphans.all.filter(\.isObject).map(\.key))
         let named = orphans.intersection(ackedRemote)
         if !named.isEmpty {
             violations.append(Violation(check: .knownOrphanNotAcknowledged, step: step,
@@ -244,6 +256,12 @@ extension SimulationRun {
         }
     }
 
+    /// The paths of the in-memory layer's open handles (empty on the real disk).
+    var openHandleNames: String {
+        guard let memory = files as? InMemoryFileSystem else { return "" }
+        return ": " + memory.openHandles().map { $0.path + ($0.isLock ? " (lock)" : "") }.joined(separator: ", ")
+    }
+
     /// Each cached file holds exactly the bytes written for its key.
     private func checkCachedCopies(_ names: [String], step: Int) async {
         let byName = Dictionary(uniqueKeysWithValues: sizes.keys.map { ($0.fileKey.fileName, $0) })
@@ -254,12 +272,18 @@ extension SimulationRun {
                 continue
             }
             let path = cacheDirectory + "/" + name
-            let bytes = try? await BlockingIO.runToCompletion { () throws -> [UInt8] in
-                let file = try LocalFile.openForReading(path)
-                defer { file.close() }
-                return try file.read(at: 0, count: size + 1)
+            let layer = files
+            let bytes = try? await layer.preferredExecutor.runToCompletion { () throws -> [UInt8] in
+                try layer.readWholeFile(path)
             }
-            if bytes != content(of: key) {
+            let expected = content(of: key)
+            // A key never acknowledged may have been downloaded while its failed upload's object
+            // was on the remote: a torn prefix, or a copy with bytes a corrupt write flipped.
+            let unacknowledgedLeftover = acknowledged[key] == nil && bytes.map { bytes in
+                (bytes.count < expected.count && bytes == Array(expected.prefix(bytes.count)))
+                    || (bytes.count == expected.count && corruptWrites(on: key) > 0)
+            } == true
+            if bytes != expected, !unacknowledgedLeftover {
                 violations.append(Violation(check: .indexMatchesDisk, step: step,
                                             detail: "the cached copy of \(key) holds \(bytes?.count ?? 0) bytes that differ from the \(size) written"))
             }
