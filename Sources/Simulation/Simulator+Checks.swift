@@ -90,20 +90,20 @@ extension SimulationRun {
 
     /// Faults that decide an outcome (not latency or bandwidth) recorded so far on `key`'s remote object.
     func outcomeFaults(on key: SimKey) -> Int {
-        let remote = cache.remoteKey(for: key.fileKey)
-        return store.trace.records().count { $0.key == remote && $0.kind != .latency && $0.kind != .bandwidth }
+        traceIndex.update(from: store.trace)
+        return traceIndex.outcome[cache.remoteKey(for: key.fileKey), default: 0]
     }
 
     /// `corrupt` faults recorded so far on reads of `key`'s remote object.
     func corruptReads(on key: SimKey) -> Int {
-        let remote = cache.remoteKey(for: key.fileKey)
-        return store.trace.records().count { $0.key == remote && $0.kind == .corrupt && $0.operation == .read }
+        traceIndex.update(from: store.trace)
+        return traceIndex.corruptReads[cache.remoteKey(for: key.fileKey), default: 0]
     }
 
     /// `corrupt` faults recorded so far on writes of `key`'s remote object.
     func corruptWrites(on key: SimKey) -> Int {
-        let remote = cache.remoteKey(for: key.fileKey)
-        return store.trace.records().count { $0.key == remote && $0.kind == .corrupt && $0.operation == .write }
+        traceIndex.update(from: store.trace)
+        return traceIndex.corruptWrites[cache.remoteKey(for: key.fileKey), default: 0]
     }
 
     /// Where the `corrupt` faults on reads of `key` hit: `offset#attempt` of each response.

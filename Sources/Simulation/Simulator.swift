@@ -110,6 +110,9 @@ final class SimulationRun {
     /// Incomplete uploads (`key#uploadId`) recorded as orphans by the caches before a reopen.
     var earlierOrphanUploads: Set<String> = []
 
+    /// The fault trace's counts per key.
+    var traceIndex = TraceIndex()
+
     /// Open descriptors of the process once the cache was open (when they are checked).
     var descriptorsAtStart: Int?
 
