@@ -80,35 +80,47 @@ extension SimulationRun {
                                         detail: "\(operation.step) took \(took) of simulated time (bound \(operationBound))"))
         }
         checkCapacity(step: step)
-        // The memory store answers from a stat with its checksum, so every quiet acknowledged key
-        // is checked after every operation; the fs store keeps no checksum and is read whole, so
-        // there only the keys this operation wrote are (all of them at quiescence).
+        // The keys this operation wrote are checked after it; every quiet acknowledged key every
+        // ``remoteSweepInterval`` steps on the memory store (it answers from a stat with its
+        // checksum; the fs store is read whole), and all of them at quiescence.
         let busy = Set(inFlight.values.flatMap(\.step.writtenKeys))
-        let candidates = history.configuration.store == .memory ? Array(acknowledged.keys) : operation.step.writtenKeys
+        var candidates = operation.step.writtenKeys
+        if history.configuration.store == .memory, step >= lastRemoteSweep + SimulationRun.remoteSweepInterval {
+            lastRemoteSweep = step
+            candidates = Array(acknowledged.keys)
+        }
         await checkRemote(keys: candidates.filter { acknowledged[$0] != nil && !busy.contains($0) }, step: step)
+    }
+
+    /// The remote key of `key` (made once per key: building it formats a UUID).
+    func remoteKey(_ key: SimKey) -> String {
+        if let known = remoteKeys[key] { return known }
+        let made = cache.remoteKey(for: key.fileKey)
+        remoteKeys[key] = made
+        return made
     }
 
     /// Faults that decide an outcome (not latency or bandwidth) recorded so far on `key`'s remote object.
     func outcomeFaults(on key: SimKey) -> Int {
         traceIndex.update(from: store.trace)
-        return traceIndex.outcome[cache.remoteKey(for: key.fileKey), default: 0]
+        return traceIndex.outcome[remoteKey(key), default: 0]
     }
 
     /// `corrupt` faults recorded so far on reads of `key`'s remote object.
     func corruptReads(on key: SimKey) -> Int {
         traceIndex.update(from: store.trace)
-        return traceIndex.corruptReads[cache.remoteKey(for: key.fileKey), default: 0]
+        return traceIndex.corruptReads[remoteKey(key), default: 0]
     }
 
     /// `corrupt` faults recorded so far on writes of `key`'s remote object.
     func corruptWrites(on key: SimKey) -> Int {
         traceIndex.update(from: store.trace)
-        return traceIndex.corruptWrites[cache.remoteKey(for: key.fileKey), default: 0]
+        return traceIndex.corruptWrites[remoteKey(key), default: 0]
     }
 
     /// Where the `corrupt` faults on reads of `key` hit: `offset#attempt` of each response.
     func corruptReadOffsets(on key: SimKey) -> [String] {
-        let remote = cache.remoteKey(for: key.fileKey)
+        let remote = remoteKey(key)
         return store.trace.records().filter { $0.key == remote && $0.kind == .corrupt && $0.operation == .read }
             .map { "\($0.offset ?? 0)#\($0.attempt)" }
     }
@@ -134,7 +146,7 @@ extension SimulationRun {
     func checkRemote(keys: some Sequence<SimKey>, step: Int?) async {
         for key in keys.sorted() {
             checksRun += 1
-            let remote = cache.remoteKey(for: key.fileKey)
+            let remote = remoteKey(key)
             let expected = content(of: key)
             do {
                 // A store that keeps checksums answers from a stat; the others are read whole.
@@ -213,7 +225,7 @@ extension SimulationRun {
         await checkIncompleteUploads(step: step)
         checkRetries(step: step)
         checksRun += 2
-        let ackedRemote = Set(acknowledged.keys.map { cache.remoteKey(for: $0.fileKey) })
+        let ackedRemote = Set(acknowledged.keys.map { remoteKey($0) })
         // Object orphans only: an incomplete upload recorded under an acknowledged key is a real
         // leftover (aborting it by id leaves the object alone), checked with the uploads above.
         let orphans = earlierOrphans.union(cache.orphans.all.filter(\.isObject).map(\.key))
