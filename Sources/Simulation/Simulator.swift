@@ -44,9 +44,16 @@ public struct Simulator: Sendable {
     /// - Errors: ``SimulationError`` when the simulator cannot set up its directories or open the cache.
     public func replay(_ history: History) async throws(SimulationError) -> SimulationReport {
         let started = ContinuousClock.now
-        let run = try await SimulationRun.start(history, wrapRemote: wrapRemote)
-        await run.execute()
-        var report = await run.finish()
+        // Every task of the run (the simulator's, the operations', the cache's own) runs on one
+        // seeded serial executor.
+        let executor = SimulationExecutor(seed: history.seed)
+        defer { executor.shutdown() }
+        let wrapRemote = self.wrapRemote
+        var report = try await withTaskExecutorPreference(executor) { () async throws(SimulationError) -> SimulationReport in
+            let run = try await SimulationRun.start(history, wrapRemote: wrapRemote, executor: executor)
+            await run.execute()
+            return await run.finish()
+        }
         report.seconds = (ContinuousClock.now - started).secondsDouble
         return report
     }
@@ -92,6 +99,8 @@ final class SimulationRun {
     /// The cache's file layer: in memory (inline, deterministic) with the memory store, the
     /// real disk with the fs store.
     let files: any FileSystem
+    /// The seeded serial executor every task of the run prefers.
+    let executor: SimulationExecutor
     let cacheDirectory: String
     var cache: WriteCache
     let completions: Completions
@@ -137,8 +146,9 @@ final class SimulationRun {
     let operationBound: Duration
 
     private init(history: History, time: SimulationClock, inner: any ObjectStore, store: FaultyStore, directory: String,
-                 files: any FileSystem, cache: WriteCache) {
+                 files: any FileSystem, cache: WriteCache, executor: SimulationExecutor) {
         self.files = files
+        self.executor = executor
         self.history = history
         self.time = time
         self.completions = Completions(events: time.events)
@@ -152,8 +162,8 @@ final class SimulationRun {
             + SimulationRun.reservationTimeout * 4
     }
 
-    static func start(_ history: History,
-                      wrapRemote: (@Sendable (any ObjectStore) -> any ObjectStore)? = nil) async throws(SimulationError) -> SimulationRun {
+    static func start(_ history: History, wrapRemote: (@Sendable (any ObjectStore) -> any ObjectStore)? = nil,
+                      executor: SimulationExecutor) async throws(SimulationError) -> SimulationRun {
         let files: any FileSystem = history.configuration.store == .memory ? InMemoryFileSystem() : PosixFileSystem()
         // Memory-backed when the machine has it: the cache fsyncs every commit, and on a disk
         // that costs two thirds of the run (measured: 890 against 2,690 steps/s).
@@ -194,8 +204,9 @@ final class SimulationRun {
         let store = FaultyStore(wrapping: inner, plan: plan, timeSource: clock, runStart: .zero, hangLimit: .seconds(5),
                                 crashHandler: { _ in })
         let cache = try await openCache(directory: directory + "/cache", files: files, store: store, clock: clock,
-                                        capacity: history.configuration.capacity, jitterSeed: history.seed)
-        let run = SimulationRun(history: history, time: clock, inner: inner, store: store, directory: directory, files: files, cache: cache)
+                                        capacity: history.configuration.capacity, jitterSeed: history.seed, executor: executor)
+        let run = SimulationRun(history: history, time: clock, inner: inner, store: store, directory: directory, files: files,
+                                cache: cache, executor: executor)
         if files is InMemoryFileSystem {
             run.descriptorsAtStart = run.cacheHandles()
         } else if history.configuration.checkDescriptors {
@@ -234,7 +245,7 @@ final class SimulationRun {
     static let reservationTimeout = Duration.seconds(2)
 
     static func openCache(directory: String, files: any FileSystem, store: any ObjectStore, clock: SimulationClock,
-                          capacity: UInt64, jitterSeed: UInt64) async throws(SimulationError) -> WriteCache {
+                          capacity: UInt64, jitterSeed: UInt64, executor: SimulationExecutor) async throws(SimulationError) -> WriteCache {
         let fileCache: FileCache
         do {
             fileCache = try await FileCache.open(FileCacheConfiguration(directory: directory, capacity: capacity,
@@ -246,7 +257,8 @@ final class SimulationRun {
         }
         let configuration = WriteCacheConfiguration(
             partSize: 2048, uploadConcurrency: 2, downloadChunkSize: 1536, downloadConcurrency: 2, verifyUploads: true,
-            retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .seconds(1), jitterSeed: jitterSeed))
+            retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .seconds(1), jitterSeed: jitterSeed),
+            taskExecutor: TaskExecutorReference(executor))
         // The cache's warnings (failed clean-ups) are expected under faults; the checker judges them.
         let quiet = Logger(label: "flushbench.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
         return WriteCache(fileCache: fileCache, store: store, configuration: configuration, timeSource: clock, logger: quiet)
@@ -303,7 +315,7 @@ final class SimulationRun {
         nextID += 1
         let cache = self.cache
         let completions = self.completions
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             let result = await step.perform(on: cache)
             completions.post(id, result)
         }
@@ -419,7 +431,8 @@ final class SimulationRun {
         cache.fileCache.close()
         do {
             cache = try await SimulationRun.openCache(directory: cacheDirectory, files: files, store: store, clock: time,
-                                                      capacity: history.configuration.capacity, jitterSeed: history.seed &+ UInt64(currentStep))
+                                                      capacity: history.configuration.capacity, jitterSeed: history.seed &+ UInt64(currentStep),
+                                                      executor: executor)
         } catch {
             violations.append(Violation(check: .indexMatchesDisk, step: currentStep, detail: "reopening the cache failed: \(error)"))
         }

@@ -18,7 +18,7 @@ extension WriteCache {
         let (shared, waiter) = downloads.withLock { inflight -> (SharedDownload, Int) in
             if let existing = inflight[key], let waiter = existing.join() { return (existing, waiter) }
             let shared = SharedDownload(key: key)
-            shared.start({ [self] in
+            shared.start(on: configuration.taskExecutor?.executor, { [self] in
                 do throws(WriteCacheError) {
                     return .success(try await performDownload(key))
                 } catch {

@@ -86,7 +86,7 @@ extension WriteCache {
         let length = Int(min(UInt64(count), size - offset))
         let fs = fileCache.fileSystem
         let io = fileCache.io
-        return Task { try await io.run { try fs.read(file, at: offset, count: length) } }
+        return Task(executorPreference: configuration.taskExecutor?.executor) { try await io.run { try fs.read(file, at: offset, count: length) } }
     }
 
     /// Checks an acknowledged upload: the acknowledged and the stored size equal the local size,
