@@ -405,7 +405,11 @@ final class SimulationRun {
         // Let work without a clock dependency finish (a cancelled shared download's transfer
         // still aborting its writer after its callers returned), then see whether something
         // still sleeps. Only a leak outlasts this: nothing is left to run it away.
-        for _ in 0..<10_000 where !time.settled || !cacheWritesFinished() { await Task.yield() }
+        var spins = 0
+        while spins < 10_000, !time.settled || !cacheWritesFinished() {
+            await Task.yield()
+            spins += 1
+        }
         checksRun += 1
         if time.pendingSleeps > 0 {
             violations.append(Violation(check: .noWorkAfterCallersLeft, step: currentStep,
