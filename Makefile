@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/flushbench
 
-.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery bench-proxy gate-calibrate
+.PHONY: all setup setup-bench build release test simulate crash bench bench-cache bench-upload bench-download bench-sst bench-flush bench-memory gate gate-paired baseline clean bench-recovery bench-proxy gate-calibrate simulate-sweep
 
 all: build
 
@@ -31,6 +31,14 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip '$(TIMED_SUITES)'
 	$(SWIFT) test --skip-build --filter '$(TIMED_SUITES)'
+	$(MAKE) --no-print-directory simulate-sweep
+
+## simulate-sweep: the bounded sweep of make test (200 seeds x 500 steps, release build, under a minute)
+SIM_SWEEP_ARGS ?= --seeds 1..200 --ops 500
+simulate-sweep:
+	$(SWIFT) build -c release --product flushbench
+	@mkdir -p Results/runs
+	$(RELEASE_BIN) simulate $(SIM_SWEEP_ARGS) --out Results/runs
 
 ## simulate: a long sweep of simulated histories (release build); failing histories under Results/runs/
 SIM_ARGS ?= --seeds 1..2000 --ops 500

@@ -2,7 +2,7 @@ public import ObjectStore
 
 /// The names of the fault kinds, as scenario files and traces spell them.
 public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
-    case latency, error, partial, torn, ackLost, bandwidth, hang, crash
+    case latency, error, partial, torn, ackLost, bandwidth, hang, crash, corrupt
     /// Network layer only: the response body cut after `afterBytes`.
     case truncate
     /// Network layer only: a `200 OK` whose body is an S3 error document.
@@ -12,7 +12,7 @@ public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable, Compar
     public var operations: [ObjectStoreError.Operation] {
         switch self {
         case .latency, .error, .hang, .crash: ObjectStoreError.Operation.allCases
-        case .partial, .bandwidth: [.write, .read]
+        case .partial, .bandwidth, .corrupt: [.write, .read]
         case .torn: [.write]
         case .ackLost: [.write, .delete]
         case .truncate: [.write, .read, .list]
@@ -43,6 +43,15 @@ public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable, Compar
 /// - `hang` suspends until the caller cancels the task (its deadline), at most ``hang(limit:)``
 ///   or the store's hang limit, then fails with `Timeout`.
 /// - `crash` calls the store's crash handler (by default the process exits with status 86).
+/// - `corrupt` flips bytes, silently, at positions drawn from the seed: a read returns them
+///   flipped; a write stores them flipped while `close()` acknowledges the size and checksum of
+///   the bytes sent (as a store whose disk or network corrupted them would), so only a `stat`
+///   (checksum) or a read shows the difference.
+///
+/// An `abort` (selected by `op: "abort"` only, never by `"*"`) can be hit by `latency`, `error`,
+/// `hang` and `crash`: a failed abort leaves the upload open (listed by
+/// ``FaultyStore/incompleteUploads(prefix:)``) and reports the error as the writer's
+/// `abortFailure`, as an S3 `AbortMultipartUpload` that failed would.
 public enum Fault: Sendable, Hashable {
     /// Delay the operation.
     case latency(LatencyDistribution)
@@ -65,6 +74,8 @@ public enum Fault: Sendable, Hashable {
     /// Network layer: answer `200 OK` with `error`'s XML document as the body (without
     /// forwarding the request), as S3 may answer CompleteMultipartUpload.
     case error200(InjectedError)
+    /// Flip `bytes` bytes of the transfer (at least 1), silently.
+    case corrupt(bytes: Int)
 
     /// The kind's name.
     public var kind: FaultKind {
@@ -79,6 +90,7 @@ public enum Fault: Sendable, Hashable {
         case .crash: .crash
         case .truncate: .truncate
         case .error200: .error200
+        case .corrupt: .corrupt
         }
     }
 
@@ -106,6 +118,8 @@ public enum Fault: Sendable, Hashable {
             throw fail("bytesPerSecond", "expected a positive rate such as \"8MiB\" (bytes per second)")
         case .hang(let limit?) where limit <= .zero:
             throw fail("max", "a hang's limit must be positive")
+        case .corrupt(let bytes) where bytes < 1:
+            throw fail("bytes", "expected a whole number of bytes to flip, at least 1, found \(bytes)")
         default:
             break
         }

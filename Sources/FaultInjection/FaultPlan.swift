@@ -104,6 +104,9 @@ public struct FaultPlan: Sendable, Hashable {
         public struct Outcome: Sendable, Equatable {
             public var rule: Int
             public var fault: Fault
+            /// Bits drawn from the decision's hash for the fault's own choices (which bytes a
+            /// `corrupt` fault flips).
+            public var entropy: UInt64 = 0
         }
 
         /// Delays to apply, in rule order.
@@ -169,7 +172,9 @@ public struct FaultPlan: Sendable, Hashable {
                 decision.bandwidth = Decision.RateLimit(rule: index, bytesPerSecond: rate)
             }
         default:
-            if decision.outcome == nil { decision.outcome = Decision.Outcome(rule: index, fault: rule.fault) }
+            if decision.outcome == nil {
+                decision.outcome = Decision.Outcome(rule: index, fault: rule.fault, entropy: FaultHash.combine(hash, 4))
+            }
         }
     }
 
@@ -182,6 +187,7 @@ public struct FaultPlan: Sendable, Hashable {
         case .stat: 2
         case .delete: 3
         case .list: 4
+        case .abort: 5
         }
     }
 }

@@ -8,8 +8,9 @@ import Platform
 /// `distribution` with `value` | `min`, `max` | `mean`, `stddev` | `mean` | `scale`, `shape`
 /// (and `max` as a cap); error: `error`, `retryAfter`; partial: `afterBytes` or
 /// `afterFraction`, `error`; torn: `afterBytes` or `afterFraction` (default half);
-/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`; truncate (network):
-/// `afterBytes`; error200 (network): `error`. A network rule's `op` may name an S3 operation
+/// ackLost: `error`; bandwidth: `bytesPerSecond`; hang: `max`; corrupt: `bytes` (bytes
+/// flipped, default 1); truncate (network): `afterBytes`; error200 (network): `error`. `op` may
+/// also be `abort` (latency, error, hang, crash). A network rule's `op` may name an S3 operation
 /// (`UploadPart`); it takes no `error` on partial and ackLost. `window` is `[start, end]` in
 /// seconds into the run. Decoding errors carry the JSON path (`faults[2].probability`), so
 /// ``DecodingErrorText/describe(_:)`` can say where a scenario went wrong.
@@ -34,6 +35,7 @@ extension FaultRule: Codable {
         .bandwidth: ["bytesPerSecond"],
         .hang: ["max"],
         .crash: [],
+        .corrupt: ["bytes"],
         .truncate: ["afterBytes"],
         .error200: ["error"],
     ]
@@ -80,7 +82,7 @@ extension FaultRule: Codable {
             operation = OperationSelector(rawValue: named.storeOperation.rawValue) ?? .any
         } else {
             let s3 = layer == .network ? ", or an S3 operation: \(S3Operation.allCases.map(\.rawValue).joined(separator: ", "))" : ""
-            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, *\(s3))")
+            throw c.error("op", "unknown operation \(shown(opName)) (known: write, read, stat, delete, list, abort, *\(s3))")
         }
         if layer == .network {
             for key in Self.storeOnlyParameterKeys[kind, default: []] where c.contains(Key(key)) {
@@ -219,6 +221,8 @@ extension FaultRule: Codable {
             return .hang(limit: try duration("max"))
         case .crash:
             return .crash
+        case .corrupt:
+            return .corrupt(bytes: try c.wholeNumber("bytes", expected: "a whole number of bytes to flip, at least 1") ?? 1)
         case .truncate:
             guard let bytes = try c.optional(ByteSize.self, "afterBytes", expected: "a size") else {
                 throw c.error("afterBytes", "a truncate fault needs afterBytes (e.g. \"64KiB\"): where the response body is cut")
@@ -280,6 +284,8 @@ extension FaultRule: Codable {
             try put(limit, "max")
         case .crash:
             break
+        case .corrupt(let bytes):
+            if bytes != 1 { try c.encode(bytes, forKey: Key("bytes")) }
         case .truncate(let cut):
             try put(cut)
         }

@@ -24,10 +24,13 @@ public struct FaultRule: Sendable, Hashable {
         case any = "*"
         /// An `fsync` of a cache file or directory: an operation of the `local` layer only.
         case fsync
+        /// A writer's abort (and the abort of an incomplete upload): selected only by name,
+        /// never by `"*"`, so rules written before it existed hit what they always hit.
+        case abort
 
         /// Whether `operation` is selected.
         public func matches(_ operation: ObjectStoreError.Operation) -> Bool {
-            self == .any || rawValue == operation.rawValue
+            self == .any ? operation != .abort : rawValue == operation.rawValue
         }
     }
 

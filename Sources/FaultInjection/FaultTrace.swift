@@ -83,6 +83,12 @@ public final class FaultTrace: Sendable {
     /// The number of faults recorded so far.
     public var count: Int { entries.withLock { $0.count } }
 
+    /// The records from position `start` on, in the order they were recorded (not sorted):
+    /// what a checker that follows the trace as it grows has not seen yet.
+    public func records(recordedFrom start: Int) -> [FaultRecord] {
+        entries.withLock { entries in start < entries.count ? Array(entries[max(0, start)...]) : [] }
+    }
+
     /// Every record, in trace order (key, operation, offset, attempt, rule).
     public func records() -> [FaultRecord] {
         entries.withLock { $0 }.sorted(by: FaultRecord.precedes)

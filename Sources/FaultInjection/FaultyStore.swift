@@ -106,8 +106,12 @@ public final class FaultyStore: ObjectStore {
     // MARK: Operations
 
     public func makeWriter(key: String, options: WriteOptions) async throws(ObjectStoreError) -> any ObjectWriter {
-        if bypasses(.write) { return try await inner.makeWriter(key: key, options: options) }
-        guard let started = begin(.write, key: key, offset: 0), !started.decision.isEmpty else {
+        let abortRules = !bypasses(.abort)
+        if bypasses(.write), !abortRules { return try await inner.makeWriter(key: key, options: options) }
+        // With abort rules every writer is wrapped (its abort may be hit), so every write
+        // attempt is counted, whether or not a write rule exists.
+        let started = begin(.write, key: key, offset: 0) ?? Started(attempt: countAttempt(.write, key: key), decision: FaultPlan.Decision())
+        guard !started.decision.isEmpty || abortRules else {
             return try await inner.makeWriter(key: key, options: options)
         }
         let writer = try await inner.makeWriter(key: key, options: options)
@@ -136,7 +140,34 @@ public final class FaultyStore: ObjectStore {
             try await pace(delivered, limit, context)
         }
         if let cutError { throw cutError }
+        if let outcome = started.decision.outcome, case .corrupt(let count) = outcome.fault, !bytes.isEmpty {
+            var flipped = bytes
+            let positions = Self.corrupt(&flipped, base: 0, count: count, total: UInt64(bytes.count), entropy: outcome.entropy)
+            record(context, outcome.rule, .corrupt, bytes: UInt64(positions.count),
+                   detail: "flipped \(positions.count) byte(s) of the response at \(positions.map { range.lowerBound + $0 })")
+            return flipped
+        }
         return bytes
+    }
+
+    /// Flips the bytes of `chunk` (which starts at `base` of an object of `total` bytes) that
+    /// lie at the positions a `corrupt` fault draws from `entropy`; returns the flipped
+    /// positions (relative to the object).
+    static func corrupt(_ chunk: inout [UInt8], base: UInt64, count: Int, total: UInt64, entropy: UInt64) -> [UInt64] {
+        guard total > 0 else { return [] }
+        var flipped: [UInt64] = []
+        var state = entropy
+        for _ in 0..<count {
+            state = FaultHash.combine(state, 5)
+            let position = state % total
+            // Each flip XORs a non-zero mask: the byte always changes.
+            let mask = UInt8(truncatingIfNeeded: (state >> 32) % 255 + 1)
+            if position >= base, position < base + UInt64(chunk.count) {
+                chunk[Int(position - base)] ^= mask
+                flipped.append(position)
+            }
+        }
+        return flipped
     }
 
     public func stat(key: String) async throws(ObjectStoreError) -> ObjectInfo {
@@ -228,6 +259,22 @@ public final class FaultyStore: ObjectStore {
     @inline(__always)
     func bypasses(_ operation: ObjectStoreError.Operation) -> Bool {
         affectedOperations & (1 << UInt8(FaultPlan.operationCode(operation))) == 0
+    }
+
+    /// Counts an attempt that no rule can hit (a write of a store that has only abort rules).
+    private func countAttempt(_ operation: ObjectStoreError.Operation, key: String) -> Int {
+        attempts.withLock { table in
+            let id = AttemptKey(operation: operation, key: key, offset: 0)
+            var state = table[id] ?? AttemptState()
+            state.count += 1
+            table[id] = state
+            return state.count
+        }
+    }
+
+    /// Decides the faults of an abort of an upload of `key` (`nil` when no rule can hit aborts).
+    func beginAbort(key: String) -> Started? {
+        begin(.abort, key: key, offset: 0)
     }
 
     /// Counts the attempt and decides its faults; `nil` when no rule can hit `operation`.

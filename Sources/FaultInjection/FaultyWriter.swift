@@ -1,4 +1,5 @@
 import ObjectStore
+import Platform
 import Synchronization
 
 /// A write through a ``FaultyStore`` that some fault hit: cuts, tears, paces or fails the
@@ -32,6 +33,13 @@ final class FaultyWriter: ObjectWriter {
         var failure: ObjectStoreError?
         var paced: UInt64 = 0
         var finished = false
+        /// Object positions a `corrupt` fault flipped so far.
+        var flipped: [UInt64] = []
+        /// The object size a `corrupt` fault draws its positions from (the first chunk's size
+        /// when the writer was not told the object's size).
+        var corruptTotal: UInt64?
+        /// The error an injected abort failure reported.
+        var abortFailure: ObjectStoreError?
     }
 
     private let store: FaultyStore
@@ -58,13 +66,15 @@ final class FaultyWriter: ObjectWriter {
                 mode = .cut(limit: cut.offset(total: expectedSize ?? .max))
             }
             if case .torn = decision.outcome?.fault { hashesEverything = true }
+        case .corrupt:
+            hashesEverything = true
         default:
             break
         }
-        self.state = Mutex(State(mode: mode, fullChecksum: hashesEverything ? SHA256Accumulator() : nil))
+        self.state = Mutex(State(mode: mode, fullChecksum: hashesEverything ? SHA256Accumulator() : nil, corruptTotal: expectedSize))
     }
 
-    var abortFailure: ObjectStoreError? { inner.abortFailure }
+    var abortFailure: ObjectStoreError? { state.withLock { $0.abortFailure } ?? inner.abortFailure }
 
     func write(_ chunk: [UInt8]) async throws(ObjectStoreError) {
         let (mode, failure) = state.withLock { ($0.mode, $0.failure) }
@@ -76,8 +86,20 @@ final class FaultyWriter: ObjectWriter {
         }
         switch mode {
         case .through:
-            try await inner.write(chunk)
-            state.withLock { $0.received += UInt64(chunk.count) }
+            guard let outcome = decision.outcome, case .corrupt(let count) = outcome.fault else {
+                try await inner.write(chunk)
+                state.withLock { $0.received += UInt64(chunk.count) }
+                return
+            }
+            var sent = chunk
+            state.withLock { state in
+                state.fullChecksum?.update(chunk)
+                let total = state.corruptTotal ?? UInt64(chunk.count)
+                state.corruptTotal = total
+                state.flipped += FaultyStore.corrupt(&sent, base: state.received, count: count, total: total, entropy: outcome.entropy)
+                state.received += UInt64(chunk.count)
+            }
+            try await inner.write(sent)
         case .hold:
             state.withLock { state in
                 state.held.append(contentsOf: chunk)
@@ -143,6 +165,13 @@ final class FaultyWriter: ObjectWriter {
                          detail: "kept \(forwarded) of \(received) bytes")
             let checksum = info.checksum.map { $0.algorithm == "sha256" ? (full ?? $0) : $0 }
             return ObjectInfo(key: info.key, size: received, checksum: checksum)
+        case .corrupt:
+            let info = try await finish()
+            let (flipped, full) = state.withLock { ($0.flipped, $0.fullChecksum?.finalize()) }
+            store.record(context, outcome.rule, .corrupt, bytes: UInt64(flipped.count),
+                         detail: "stored \(flipped.count) byte(s) flipped at \(flipped); acknowledged the bytes sent")
+            let checksum = info.checksum.map { $0.algorithm == "sha256" ? (full ?? $0) : $0 }
+            return ObjectInfo(key: info.key, size: info.size, checksum: checksum)
         case .ackLost(let error):
             let info = try await finish()
             store.record(context, outcome.rule, .ackLost, bytes: info.size, detail: "committed, then reported \(error.code)")
@@ -159,8 +188,47 @@ final class FaultyWriter: ObjectWriter {
             return !state.finished
         }
         if wasOpen { recordPacing() }
+        if let started = store.beginAbort(key: key), let failure = await abortFault(started) {
+            // The upload stays open: listed as incomplete until an abort gets through.
+            state.withLock { $0.abortFailure = failure }
+            leaveOpen()
+            return
+        }
+        state.withLock { $0.abortFailure = nil }
         store.forgetIncompleteUpload(uploadID)
         await inner.abort()
+    }
+
+    /// Applies the faults of an abort: latency, then an error, a hang or a crash, each of which
+    /// makes the abort fail. Cancellation does not interrupt it (an abort is clean-up).
+    private func abortFault(_ started: FaultyStore.Started) async -> ObjectStoreError? {
+        let context = FaultyStore.Context(operation: .abort, key: key, offset: nil, attempt: started.attempt)
+        for latency in started.decision.latencies {
+            store.record(context, latency.rule, .latency, delay: latency.delay, detail: "delayed \(DurationText(latency.delay))")
+            try? await store.timeSource.sleep(for: latency.delay)
+        }
+        guard let outcome = started.decision.outcome else { return nil }
+        switch outcome.fault {
+        case .error(let error):
+            store.record(context, outcome.rule, .error, detail: error.code.rawValue)
+            return error.storeError(.abort, key: key, rule: outcome.rule, what: "the store answered \(error.code) to the abort; the upload stays open")
+        case .hang(let limit):
+            do throws(ObjectStoreError) {
+                try await store.hang(limit, rule: outcome.rule, context)
+            } catch {
+                return error
+            }
+            return nil
+        case .crash:
+            do throws(ObjectStoreError) {
+                try store.crash(rule: outcome.rule, context)
+            } catch {
+                return error
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 
     /// The id under which a failed upload of this writer is listed as incomplete.

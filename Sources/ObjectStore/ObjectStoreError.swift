@@ -63,6 +63,8 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     /// An operation on a store; also the operations a fault rule selects.
     public enum Operation: String, Sendable, Codable, CaseIterable {
         case write, read, stat, delete, list
+        /// Discarding an upload in progress (a writer's abort, an incomplete upload's abort).
+        case abort
     }
 
     /// What went wrong.

@@ -1,5 +1,34 @@
+import FaultInjection
+import ObjectStore
 import Platform
 import Synchronization
+
+/// Counts of the fault trace's records per remote key, kept up to date incrementally (the
+/// checker asks after every operation; sorting the whole trace each time made a run quadratic).
+struct TraceIndex {
+    /// Records already counted.
+    private(set) var seen = 0
+    /// Faults that decide an outcome (all but latency and bandwidth, not on aborts), per key.
+    var outcome: [String: Int] = [:]
+    /// `corrupt` faults on reads, per key.
+    var corruptReads: [String: Int] = [:]
+    /// `corrupt` faults on writes, per key.
+    var corruptWrites: [String: Int] = [:]
+
+    /// Counts the records `trace` gained since the last call.
+    mutating func update(from trace: FaultTrace) {
+        guard trace.count > seen else { return }
+        let new = trace.records(recordedFrom: seen)
+        seen += new.count
+        // A failed abort never fails an operation: it only leaves an upload to record.
+        for record in new where record.kind != .latency && record.kind != .bandwidth && record.operation != .abort {
+            outcome[record.key, default: 0] += 1
+            if record.kind == .corrupt {
+                if record.operation == .read { corruptReads[record.key, default: 0] += 1 } else { corruptWrites[record.key, default: 0] += 1 }
+            }
+        }
+    }
+}
 
 /// Wakes the simulator when something happens that it may act on: an operation finished, or a
 /// task began to sleep on the simulated clock. The simulator waits on it instead of spinning,

@@ -38,13 +38,17 @@ public struct SimulationConfiguration: Codable, Sendable, Equatable {
     /// process running other suites in parallel).
     public var checkDescriptors: Bool = false
 
+    /// Fault rules every history uses instead of drawing its own from ``faultKinds`` (a fault
+    /// file's); not stored in a history, whose own rules say what it ran with.
+    public var faultRules: [FaultRule]?
+
     /// A history file records what the history is, not how this process checks it.
     private enum CodingKeys: String, CodingKey {
         case operations, concurrency, store, faultKinds, enabledOperations, capacity, maxFileSize
     }
 
     /// The fault kinds `--faults all` draws from (everything but `crash`, which ends the process).
-    public static let allFaultKinds: Set<FaultKind> = [.latency, .error, .partial, .torn, .ackLost, .hang, .bandwidth]
+    public static let allFaultKinds: Set<FaultKind> = [.latency, .error, .partial, .torn, .ackLost, .hang, .bandwidth, .corrupt]
 
     /// Creates a configuration; 200 steps, 4 in flight, memory store, every fault kind and operation.
     public init(
@@ -70,7 +74,8 @@ extension History {
     /// Generates the history of `seed`: fault rules and steps, all drawn from one SplitMix64.
     public static func generate(seed: UInt64, configuration: SimulationConfiguration) -> History {
         var random = SplitMix64(seed: seed)
-        let faults = generateFaults(&random, kinds: configuration.faultKinds)
+        let drawn = generateFaults(&random, kinds: configuration.faultKinds)
+        let faults = configuration.faultRules ?? drawn
         var steps: [SimStep] = []
         var sizes: [SimKey: Int] = [:]
         var nextSST = 0
@@ -151,7 +156,8 @@ extension History {
                                  probability: 0.5)
             case .error:
                 let code = pick([ObjectStoreError.Code.internalError, .slowDown, .serviceUnavailable, .accessDenied])
-                rule = FaultRule(operation: pick([.write, .read, .stat, .delete, .any]), fault: .error(InjectedError(code: code)),
+                // Aborts fail too: the cache must record what a failed abort left.
+                rule = FaultRule(operation: pick([.write, .read, .stat, .delete, .any, .abort]), fault: .error(InjectedError(code: code)),
                                  probability: chance, maxCount: maxCount)
             case .partial:
                 rule = FaultRule(operation: pick([.write, .read]),
@@ -167,6 +173,9 @@ extension History {
                                  probability: chance / 3, maxCount: maxCount)
             case .bandwidth:
                 rule = FaultRule(operation: pick([.write, .read]), fault: .bandwidth(bytesPerSecond: pick([16 << 10, 256 << 10, 1 << 20])))
+            case .corrupt:
+                rule = FaultRule(operation: pick([.write, .read]), fault: .corrupt(bytes: 1 + Int(random.next() % 3)),
+                                 probability: chance, maxCount: maxCount)
             case .crash, .truncate, .error200:
                 continue
             }

@@ -35,6 +35,11 @@ public enum Check: String, Codable, Sendable, CaseIterable, Comparable {
     case noWorkAfterCallersLeft
     /// Every operation ends within its bound in simulated time.
     case operationBound
+    /// Every incomplete upload left on the remote is a known orphan with its upload id (at
+    /// quiescence): an abort that failed is recorded, an abort that was skipped is found.
+    case incompleteUploadsKnown
+    /// The cache retried only transient errors (a permanent one, such as AccessDenied, fails at once).
+    case retriesOnlyTransient
 
     public static func < (lhs: Check, rhs: Check) -> Bool { lhs.rawValue < rhs.rawValue }
 }
@@ -69,6 +74,8 @@ public struct SimulationReport: Sendable {
     public var operationsByKind: [String: Int]
     /// Cache operations that failed (by kind).
     public var failedByKind: [String: Int]
+    /// Failed cache operations by error code (`store`, `capacity`, `cancelled`, ...).
+    public var failedByCode: [String: Int] = [:]
     /// Injected faults by kind.
     public var faultsByKind: [String: Int]
     /// Individual checks evaluated.
@@ -92,6 +99,8 @@ public struct SimulationSummary: Sendable {
     public var operationsByKind: [String: Int] = [:]
     /// Failed operations by kind.
     public var failedByKind: [String: Int] = [:]
+    /// Failed operations by error code.
+    public var failedByCode: [String: Int] = [:]
     /// Faults injected by kind.
     public var faultsByKind: [String: Int] = [:]
     /// Checks evaluated.
@@ -109,6 +118,7 @@ public struct SimulationSummary: Sendable {
         steps += report.stepsRun
         operationsByKind.merge(report.operationsByKind, uniquingKeysWith: +)
         failedByKind.merge(report.failedByKind, uniquingKeysWith: +)
+        failedByCode.merge(report.failedByCode, uniquingKeysWith: +)
         faultsByKind.merge(report.faultsByKind, uniquingKeysWith: +)
         checksRun += report.checksRun
         seconds += report.seconds
@@ -124,7 +134,7 @@ public struct SimulationSummary: Sendable {
         var lines = [
             "histories: \(histories), steps: \(steps), checks: \(checksRun), \(String(format: "%.0f", rate)) steps/s over \(String(format: "%.1f", seconds)) s",
             "operations: \(list(operationsByKind))",
-            "failed operations: \(list(failedByKind))",
+            "failed operations: \(list(failedByKind)); by error: \(list(failedByCode))",
             "faults injected: \(list(faultsByKind))",
         ]
         lines.append(failures.isEmpty ? "violations: none" : "violations in \(failures.count) histories:")

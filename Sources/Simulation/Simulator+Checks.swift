@@ -27,11 +27,17 @@ extension SimulationRun {
                     // A key not acknowledged when the read started may be half-uploaded: the
                     // remote can hold a torn prefix of it (a failed attempt not yet cleaned up),
                     // so a read of it may come back short, but never with other bytes.
+                    // A read through to the remote that a `corrupt` fault hit may return flipped
+                    // bytes: a range has no checksum to check them against.
+                    // Nor, before it is acknowledged, with bytes a corrupt write flipped (the
+                    // upload's verification fails, but the object stays until it is cleaned up).
                     let acceptable = bytes == expected
                         || (!operation.acknowledgedAtStart && bytes.count < expected.count && bytes == Array(expected.prefix(bytes.count)))
+                        || (!operation.acknowledgedAtStart && bytes.count == expected.count && corruptWrites(on: key) > 0)
+                        || (bytes.count == expected.count && corruptReads(on: key) > operation.corruptReadsAtStart)
                     if !acceptable {
                         violations.append(Violation(check: .readBytes, step: step,
-                                                    detail: "read \(key) at \(offset)..<\(offset + length) returned \(bytes.count) bytes that differ from the \(expected.count) written (acknowledged at start: \(operation.acknowledgedAtStart))"))
+                                                    detail: "read \(key) at \(offset)..<\(offset + length) returned \(bytes.count) bytes that differ from the \(expected.count) written (acknowledged at start: \(operation.acknowledgedAtStart); corrupted responses of the key: \(operation.corruptReadsAtStart) at start, \(corruptReads(on: key)) now: \(corruptReadOffsets(on: key)))"))
                     }
                 } else {
                     violations.append(Violation(check: .noPhantomKeys, step: step, detail: "read of \(key), never written, returned \(bytes.count) bytes"))
@@ -52,7 +58,9 @@ extension SimulationRun {
                 }
             }
             let keys = operation.step.writtenKeys
-            if let error = result.error, !operation.cancelled,
+            // A `capacity` error is a cause of its own: pinned files and other writes held the
+            // room for the whole reservation wait (the capacity check sees it was respected).
+            if let error = result.error, !operation.cancelled, error.code != .capacity,
                keys.reduce(0, { $0 + outcomeFaults(on: $1) }) == operation.traceStart {
                 violations.append(Violation(check: .writeFailsOnlyForACause, step: step,
                                             detail: "\(operation.step) failed with no fault on its objects and no cancellation: \(error)"))
@@ -72,18 +80,49 @@ extension SimulationRun {
                                         detail: "\(operation.step) took \(took) of simulated time (bound \(operationBound))"))
         }
         checkCapacity(step: step)
-        // The memory store answers from a stat with its checksum, so every quiet acknowledged key
-        // is checked after every operation; the fs store keeps no checksum and is read whole, so
-        // there only the keys this operation wrote are (all of them at quiescence).
+        // The keys this operation wrote are checked after it; every quiet acknowledged key every
+        // ``remoteSweepInterval`` steps on the memory store (it answers from a stat with its
+        // checksum; the fs store is read whole), and all of them at quiescence.
         let busy = Set(inFlight.values.flatMap(\.step.writtenKeys))
-        let candidates = history.configuration.store == .memory ? Array(acknowledged.keys) : operation.step.writtenKeys
+        var candidates = operation.step.writtenKeys
+        if history.configuration.store == .memory, step >= lastRemoteSweep + SimulationRun.remoteSweepInterval {
+            lastRemoteSweep = step
+            candidates = Array(acknowledged.keys)
+        }
         await checkRemote(keys: candidates.filter { acknowledged[$0] != nil && !busy.contains($0) }, step: step)
+    }
+
+    /// The remote key of `key` (made once per key: building it formats a UUID).
+    func remoteKey(_ key: SimKey) -> String {
+        if let known = remoteKeys[key] { return known }
+        let made = cache.remoteKey(for: key.fileKey)
+        remoteKeys[key] = made
+        return made
     }
 
     /// Faults that decide an outcome (not latency or bandwidth) recorded so far on `key`'s remote object.
     func outcomeFaults(on key: SimKey) -> Int {
-        let remote = cache.remoteKey(for: key.fileKey)
-        return store.trace.records().count { $0.key == remote && $0.kind != .latency && $0.kind != .bandwidth }
+        traceIndex.update(from: store.trace)
+        return traceIndex.outcome[remoteKey(key), default: 0]
+    }
+
+    /// `corrupt` faults recorded so far on reads of `key`'s remote object.
+    func corruptReads(on key: SimKey) -> Int {
+        traceIndex.update(from: store.trace)
+        return traceIndex.corruptReads[remoteKey(key), default: 0]
+    }
+
+    /// `corrupt` faults recorded so far on writes of `key`'s remote object.
+    func corruptWrites(on key: SimKey) -> Int {
+        traceIndex.update(from: store.trace)
+        return traceIndex.corruptWrites[remoteKey(key), default: 0]
+    }
+
+    /// Where the `corrupt` faults on reads of `key` hit: `offset#attempt` of each response.
+    func corruptReadOffsets(on key: SimKey) -> [String] {
+        let remote = remoteKey(key)
+        return store.trace.records().filter { $0.key == remote && $0.kind == .corrupt && $0.operation == .read }
+            .map { "\($0.offset ?? 0)#\($0.attempt)" }
     }
 
     /// Whether a fault that decides an outcome hit `key` while the operation ran.
@@ -95,11 +134,11 @@ extension SimulationRun {
         checksRun += 1
         let statistics = cache.fileCache.statistics()
         let used = statistics.committedBytes + statistics.reservedBytes
-        // `peakUsedBytes` is read before eviction (a reservation counts before its victims go), so
-        // it is not what the disk held; the current figure after an operation is.
-        if used > statistics.capacity {
+        // Capacity is a hard bound: a reservation is made only once its victims are chosen, so
+        // the peak (committed + reserved + files removed while pinned) never passes it either.
+        if used > statistics.capacity || statistics.peakUsedBytes > statistics.capacity {
             violations.append(Violation(check: .capacity, step: step,
-                                        detail: "the cache uses \(used) bytes (committed \(statistics.committedBytes), reserved \(statistics.reservedBytes)) of a capacity of \(statistics.capacity)"))
+                                        detail: "the cache uses \(used) bytes (committed \(statistics.committedBytes), reserved \(statistics.reservedBytes); peak \(statistics.peakUsedBytes)) of a capacity of \(statistics.capacity)"))
         }
     }
 
@@ -107,7 +146,7 @@ extension SimulationRun {
     func checkRemote(keys: some Sequence<SimKey>, step: Int?) async {
         for key in keys.sorted() {
             checksRun += 1
-            let remote = cache.remoteKey(for: key.fileKey)
+            let remote = remoteKey(key)
             let expected = content(of: key)
             do {
                 // A store that keeps checksums answers from a stat; the others are read whole.
@@ -140,13 +179,14 @@ extension SimulationRun {
 
         let directory = cacheDirectory
         let listing: Result<(temporary: [String], files: [String: UInt64]), LocalFileError>
+        let layer = files
         do {
-            listing = try await BlockingIO.runToCompletion {
+            listing = try await layer.preferredExecutor.runToCompletion {
                 Result { () throws(LocalFileError) in
-                    let temporary = try LocalFiles.listDirectory(directory + "/tmp")
+                    let temporary = try layer.listDirectory(directory + "/tmp")
                     var files: [String: UInt64] = [:]
-                    for name in try LocalFiles.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
-                        files[name] = try LocalFiles.status(directory + "/" + name)?.size ?? 0
+                    for name in try layer.listDirectory(directory) where name != "tmp" && name != "LOCK" && name != OrphanLedger.fileName {
+                        files[name] = try layer.status(directory + "/" + name)?.size ?? 0
                     }
                     return (temporary, files)
                 }
@@ -174,17 +214,21 @@ extension SimulationRun {
             await checkCachedCopies(Array(files.keys), step: step)
         }
 
-        if let before = descriptorsAtStart, let now = await openDescriptors() {
+        if let before = descriptorsAtStart, let now = await descriptorsNow() {
             checksRun += 1
             // Listing /proc/self/fd opens one descriptor itself, in both readings.
             if now > before {
                 violations.append(Violation(check: .noOpenDescriptors, step: step,
-                                            detail: "\(now - before) more file descriptor(s) open than when the cache was opened"))
+                                            detail: "\(now - before) more file descriptor(s) open than when the cache was opened\(openHandleNames)"))
             }
         }
+        await checkIncompleteUploads(step: step)
+        checkRetries(step: step)
         checksRun += 2
-        let ackedRemote = Set(acknowledged.keys.map { cache.remoteKey(for: $0.fileKey) })
-        let orphans = earlierOrphans.union(cache.orphans.keys)
+        let ackedRemote = Set(acknowledged.keys.map { remoteKey($0) })
+        // Object orphans only: an incomplete upload recorded under an acknowledged key is a real
+        // leftover (aborting it by id leaves the object alone), checked with the uploads above.
+        let orphans = earlierOrphans.union(cache.orphans.all.filter(\.isObject).map(\.key))
         let named = orphans.intersection(ackedRemote)
         if !named.isEmpty {
             violations.append(Violation(check: .knownOrphanNotAcknowledged, step: step,
@@ -199,6 +243,37 @@ extension SimulationRun {
         }
     }
 
+    /// Every incomplete upload the remote lists is a known orphan with its upload id: what a
+    /// failed abort left is recorded for garbage collection; a skipped abort leaves one unknown.
+    func checkIncompleteUploads(step: Int) async {
+        checksRun += 1
+        guard let open = try? await store.incompleteUploads(prefix: "") else { return }
+        let known = earlierOrphanUploads.union(cache.orphans.all.compactMap { orphan in orphan.uploadId.map { "\(orphan.key)#\($0)" } })
+        let unknown = open.filter { !known.contains("\($0.key)#\($0.uploadID)") }
+        if !unknown.isEmpty {
+            violations.append(Violation(check: .incompleteUploadsKnown, step: step,
+                                        detail: "incomplete uploads neither aborted nor known orphans: \(unknown.prefix(5).map { "\($0.key) (\($0.uploadID))" })"))
+        }
+    }
+
+    /// The cache's retries were all of transient errors (a verification failure counts as one).
+    func checkRetries(step: Int) {
+        checksRun += 1
+        let permanent = cache.metrics.retries.filter { event in
+            !ObjectStoreError.Code.transientCodes.contains(ObjectStoreError.Code(event.code)) && event.code != WriteCacheError.Code.verification.rawValue
+        }
+        if let first = permanent.first {
+            violations.append(Violation(check: .retriesOnlyTransient, step: step,
+                                        detail: "\(permanent.count) retr\(permanent.count == 1 ? "y" : "ies") after a permanent error, first: \(first.operation) '\(first.key)' after \(first.code) at attempt \(first.failedAttempt)"))
+        }
+    }
+
+    /// The paths of the in-memory layer's open handles (empty on the real disk).
+    var openHandleNames: String {
+        guard let memory = files as? InMemoryFileSystem else { return "" }
+        return ": " + memory.openHandles().map { $0.path + ($0.isLock ? " (lock)" : "") }.joined(separator: ", ")
+    }
+
     /// Each cached file holds exactly the bytes written for its key.
     private func checkCachedCopies(_ names: [String], step: Int) async {
         let byName = Dictionary(uniqueKeysWithValues: sizes.keys.map { ($0.fileKey.fileName, $0) })
@@ -209,12 +284,18 @@ extension SimulationRun {
                 continue
             }
             let path = cacheDirectory + "/" + name
-            let bytes = try? await BlockingIO.runToCompletion { () throws -> [UInt8] in
-                let file = try LocalFile.openForReading(path)
-                defer { file.close() }
-                return try file.read(at: 0, count: size + 1)
+            let layer = files
+            let bytes = try? await layer.preferredExecutor.runToCompletion { () throws -> [UInt8] in
+                try layer.readWholeFile(path)
             }
-            if bytes != content(of: key) {
+            let expected = content(of: key)
+            // A key never acknowledged may have been downloaded while its failed upload's object
+            // was on the remote: a torn prefix, or a copy with bytes a corrupt write flipped.
+            let unacknowledgedLeftover = acknowledged[key] == nil && bytes.map { bytes in
+                (bytes.count < expected.count && bytes == Array(expected.prefix(bytes.count)))
+                    || (bytes.count == expected.count && corruptWrites(on: key) > 0)
+            } == true
+            if bytes != expected, !unacknowledgedLeftover {
                 violations.append(Violation(check: .indexMatchesDisk, step: step,
                                             detail: "the cached copy of \(key) holds \(bytes?.count ?? 0) bytes that differ from the \(size) written"))
             }

@@ -6,6 +6,8 @@ public struct Sweep: Sendable {
     public var historyDirectory: String?
     /// Whether to shrink a failing history before writing it.
     public var shrink: Bool
+    /// Whether to stop at the first seed that finds a violation.
+    public var stopAtFirstFailure = false
 
     public init(configuration: SimulationConfiguration, historyDirectory: String? = nil, shrink: Bool = true) {
         self.configuration = configuration
@@ -45,6 +47,7 @@ public struct Sweep: Sendable {
                 try kept.write(to: path!)
             }
             failures.append(Failure(seed: seed, violation: violation, path: path, steps: kept.steps.count))
+            if stopAtFirstFailure { break }
         }
         return (summary, failures)
     }

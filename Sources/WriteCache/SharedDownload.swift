@@ -33,9 +33,12 @@ final class SharedDownload: Sendable {
     }
 
     /// Starts `body` as the transfer; its outcome goes to every waiter still waiting.
-    /// `finished` runs when the transfer ends, before the waiters are resumed.
-    func start(_ body: @escaping @Sendable () async -> Outcome, finished: @escaping @Sendable () -> Void) {
-        let task = Task { [self] in
+    /// `finished` runs when the transfer ends, before the waiters are resumed. The transfer's
+    /// task prefers `executor` (the caller's configured one; an unstructured task does not
+    /// inherit its creator's preference).
+    func start(on executor: (any TaskExecutor)? = nil, _ body: @escaping @Sendable () async -> Outcome,
+               finished: @escaping @Sendable () -> Void) {
+        let task = Task(executorPreference: executor) { [self] in
             let outcome = await body()
             finished()
             finish(outcome)

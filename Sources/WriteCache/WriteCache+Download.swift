@@ -18,7 +18,7 @@ extension WriteCache {
         let (shared, waiter) = downloads.withLock { inflight -> (SharedDownload, Int) in
             if let existing = inflight[key], let waiter = existing.join() { return (existing, waiter) }
             let shared = SharedDownload(key: key)
-            shared.start({ [self] in
+            shared.start(on: configuration.taskExecutor?.executor, { [self] in
                 do throws(WriteCacheError) {
                     return .success(try await performDownload(key))
                 } catch {
@@ -63,6 +63,14 @@ extension WriteCache {
         let started = timeSource.now()
         let remote = remoteKey(for: key)
         do throws(WriteCacheError) {
+            // A known orphan is a failed upload's leftover (torn, corrupt, never acknowledged):
+            // caching it would serve it, and an upload again would acknowledge it (the simulator
+            // found that: a torn object re-uploaded and acknowledged with the torn size).
+            guard !orphans.namesObject(remote) else {
+                throw WriteCacheError(code: .notCached,
+                                      message: "download of \(key): '\(remote)' is a known orphan (a failed upload's leftover), not a file to cache",
+                                      key: key)
+            }
             let info = try await withRetries(.stat, key: remote) { () async throws(ObjectStoreError) in
                 try await store.stat(key: remote)
             }

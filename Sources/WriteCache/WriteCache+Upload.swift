@@ -133,7 +133,7 @@ extension WriteCache {
         let length = Int(min(UInt64(count), size - offset))
         let fs = fileCache.fileSystem
         let io = fileCache.io
-        return Task { try await io.run { try fs.read(file, at: offset, count: length) } }
+        return Task(executorPreference: configuration.taskExecutor?.executor) { try await io.run { try fs.read(file, at: offset, count: length) } }
     }
 
     /// Checks an acknowledged upload: the acknowledged and the stored size equal the local size,
@@ -236,7 +236,6 @@ extension WriteCache {
         _ attempt: () async throws(WriteCacheError) -> T
     ) async throws(WriteCacheError) -> (value: T, attempts: Int) {
         let started = timeSource.now()
-        var generator = SystemRandomNumberGenerator()
         var attempts = 1
         while true {
             do {
@@ -251,6 +250,7 @@ extension WriteCache {
                     if attempts > 1 { final.message += " (after \(attempts) attempts)" }
                     throw final
                 }
+                var generator = configuration.retry.jitterGenerator(operation: "\(operation)", key: key, attempt: attempts)
                 let backoff = configuration.retry.backoff(afterAttempt: attempts, retryAfter: error.storeError?.retryAfter, using: &generator)
                 metrics.recordRetry(RetryEvent(operation: operation, key: key, failedAttempt: attempts,
                                                code: error.storeError?.code.rawValue ?? error.code.rawValue,

@@ -18,6 +18,10 @@ public struct WriteCacheConfiguration: Sendable, Equatable {
     public var retry: RetryPolicy
     /// Prefix of every remote key (e.g. `"data/"`).
     public var remotePrefix: String
+    /// The executor the cache's own unstructured tasks (a shared download's transfer, an
+    /// upload's read-ahead) prefer; `nil`: the default (the cooperative pool). A simulation
+    /// passes its seeded serial executor, so those tasks interleave deterministically too.
+    public var taskExecutor: TaskExecutorReference?
 
     /// Creates a configuration; the defaults are the reference's 8 MiB × 8 both ways, with
     /// verification and 3 attempts.
@@ -28,7 +32,8 @@ public struct WriteCacheConfiguration: Sendable, Equatable {
         downloadConcurrency: Int = 8,
         verifyUploads: Bool = true,
         retry: RetryPolicy = RetryPolicy(),
-        remotePrefix: String = ""
+        remotePrefix: String = "",
+        taskExecutor: TaskExecutorReference? = nil
     ) {
         self.partSize = max(1, partSize)
         self.uploadConcurrency = max(1, uploadConcurrency)
@@ -37,6 +42,7 @@ public struct WriteCacheConfiguration: Sendable, Equatable {
         self.verifyUploads = verifyUploads
         self.retry = retry
         self.remotePrefix = remotePrefix
+        self.taskExecutor = taskExecutor
     }
 }
 
@@ -78,4 +84,18 @@ public struct FlushOutcome: Sendable, Equatable {
     public var files: [UploadedFile]
     /// What the producer reported.
     public var summary: SSTSummary
+}
+
+/// A task executor as a configuration value: equal when it is the same executor.
+public struct TaskExecutorReference: Sendable, Equatable {
+    /// The executor.
+    public let executor: any TaskExecutor
+
+    public init(_ executor: any TaskExecutor) {
+        self.executor = executor
+    }
+
+    public static func == (lhs: TaskExecutorReference, rhs: TaskExecutorReference) -> Bool {
+        lhs.executor === rhs.executor
+    }
 }

@@ -28,6 +28,9 @@ public struct WriteCacheError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code("cancelled")
         /// The configuration is unusable.
         public static let configuration = Code("configuration")
+        /// A write found no room: the capacity stayed taken by pinned files and other writes for
+        /// the whole reservation wait, or the file is larger than the capacity.
+        public static let capacity = Code("capacity")
     }
 
     /// What went wrong.

@@ -26,7 +26,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "The remote store: memory or fs.")
     var store = "memory"
 
-    @Option(help: "Store faults: all (random rules from the seed) or none.")
+    @Option(help: "Store faults: all (random rules from the seed), none, or a fault file (a JSON list of rules as in a scenario's faults).")
     var faults = "all"
 
     @Option(help: "Operations the generator leaves out, comma-separated (put, flush, upload, read, download, remove, advance, cancel, reopen).")
@@ -40,6 +40,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Flag(help: "Write failing histories as found, without shrinking them.")
     var noShrink = false
+
+    @Flag(help: "Stop at the first seed that finds a violation.")
+    var stopAtFirst = false
 
     func validate() throws {
         if seed != nil, seeds != nil { throw ValidationError("give --seed or --seeds, not both") }
@@ -55,7 +58,21 @@ struct SimulateCommand: AsyncParsableCommand {
             let names = SimulationConfiguration.Operation.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--skip expects operations among \(names), found '\(skip)'")
         }
-        guard faults == "all" || faults == "none" else { throw ValidationError("--faults expects all or none, found '\(faults)'") }
+    }
+
+    /// The configuration's fault kinds and rules from `--faults`.
+    ///
+    /// - Errors: ``SimulationError`` (`badInput`) for a fault file that cannot be read or used.
+    func faultSettings() throws(SimulationError) -> (kinds: Set<FaultKind>, rules: [FaultRule]?) {
+        switch faults {
+        case "all": return (SimulationConfiguration.allFaultKinds, nil)
+        case "none": return ([], nil)
+        default:
+            guard FileManager.default.fileExists(atPath: faults) else {
+                throw SimulationError(code: .badInput, message: "--faults expects all, none or a fault file; '\(faults)' is neither a keyword nor a file")
+            }
+            return ([], try FaultFile.load(path: faults))
+        }
     }
 
     static func parseRange(_ text: String) -> ClosedRange<UInt64>? {
@@ -91,13 +108,22 @@ struct SimulateCommand: AsyncParsableCommand {
             for violation in report.violations { print("violation: \(violation)") }
             throw ExitCode(report.isClean ? 0 : 1)
         }
+        let settings: (kinds: Set<FaultKind>, rules: [FaultRule]?)
+        do {
+            settings = try faultSettings()
+        } catch {
+            print("flushbench simulate: \(error.message)")
+            throw ExitCode(2)
+        }
         var configuration = SimulationConfiguration(
             operations: ops, concurrency: concurrency, store: SimulationConfiguration.StoreKind(rawValue: store) ?? .memory,
-            faultKinds: faults == "none" ? [] : SimulationConfiguration.allFaultKinds,
+            faultKinds: settings.kinds,
             enabledOperations: Set(SimulationConfiguration.Operation.allCases).subtracting(skip.flatMap(SimulateCommand.parseOperations) ?? []))
         configuration.checkDescriptors = true
+        configuration.faultRules = settings.rules
         let range = seeds.flatMap(SimulateCommand.parseRange) ?? (seed ?? 1)...(seed ?? 1)
-        let sweep = Sweep(configuration: configuration, historyDirectory: out, shrink: !noShrink)
+        var sweep = Sweep(configuration: configuration, historyDirectory: out, shrink: !noShrink)
+        sweep.stopAtFirstFailure = stopAtFirst
         let (summary, failures) = try await sweep.run(seeds: range) { report, summary in
             let status = report.isClean ? "clean" : "VIOLATION \(report.violations[0].check.rawValue)"
             print("seed \(report.seed): \(report.stepsRun) steps, \(status) [\(summary.histories)/\(range.count), \(summary.failures.count) failing]")

@@ -22,7 +22,9 @@ struct FaultyStoreDeterminismTests {
          {"op": "delete", "kind": "error", "error": "InternalError", "probability": 0.3},
          {"op": "delete", "kind": "ackLost", "probability": 0.2},
          {"op": "list", "kind": "hang", "max": "5s", "probability": 0.1},
-         {"op": "stat", "kind": "crash", "probability": 0.02}]
+         {"op": "stat", "kind": "crash", "probability": 0.02},
+         {"op": "read", "kind": "corrupt", "bytes": 2, "probability": 0.1},
+         {"op": "abort", "kind": "error", "error": "InternalError", "probability": 0.3}]
         """
 
     /// One key's life: upload with retries, stat, ranged reads, list, delete with retries.
@@ -99,7 +101,7 @@ struct FaultyStoreDeterminismTests {
         let records = try await Self.run(seed: 3, concurrency: 4, keys: 30)
         let summary = FaultTraceSummary(records: records, ruleCount: 14)
         #expect(summary.total == records.count)
-        #expect(summary.byRule.count == 14 && summary.byRule.reduce(0, +) == records.count)
+        #expect(summary.byRule.count == 16 && summary.byRule.reduce(0, +) == records.count)
         #expect(summary.byKind.values.reduce(0, +) == records.count)
         #expect(summary.byKind["torn"] == records.filter { $0.kind == .torn }.count)
         let decoded = try JSONDecoder().decode(FaultTraceSummary.self, from: JSONEncoder().encode(summary))

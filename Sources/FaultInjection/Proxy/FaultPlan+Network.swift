@@ -21,6 +21,8 @@ extension FaultRule {
             throw fail("kind", "'torn' cannot be a network fault (a server that keeps a prefix is a store fault): remove \"layer\": \"network\"")
         case .crash:
             throw fail("kind", "'crash' cannot be a network fault (the process dies in-process): remove \"layer\": \"network\"")
+        case .corrupt:
+            throw fail("kind", "'corrupt' cannot be a network fault (the client checks what crosses the wire): remove \"layer\": \"network\"")
         case .error(let error), .error200(let error):
             if (InjectedError.knownCodes[error.code] ?? nil) == nil {
                 throw fail("error", "the proxy answers with an HTTP status, and \(error.code) has none: use an S3 code such as SlowDown, InternalError or AccessDenied")

@@ -51,7 +51,7 @@ public enum S3Operation: String, Sendable, Hashable, Codable, CaseIterable, Comp
         case .truncate: hasResponseBody
         // S3 documents a 200 whose body is an error for CompleteMultipartUpload (and copies).
         case .error200: self == .completeMultipartUpload
-        case .torn, .crash: false
+        case .torn, .crash, .corrupt: false
         }
     }
 

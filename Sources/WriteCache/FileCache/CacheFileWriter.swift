@@ -53,7 +53,8 @@ public final class CacheFileWriter: ByteSink {
 
     /// Appends `bytes` to the file.
     ///
-    /// - Errors: `io` when the write fails (disk full, ...); `configuration` after commit/abort.
+    /// - Errors: `io` when the write fails (disk full, ...); `capacity` when the cache has no room;
+    ///   `configuration` after commit/abort.
     public func write(_ bytes: [UInt8]) async throws {
         let offset = try claim { state in
             defer { state.appendOffset += UInt64(bytes.count) }
@@ -64,7 +65,8 @@ public final class CacheFileWriter: ByteSink {
 
     /// Writes `bytes` at `offset` (for concurrent ranged downloads that land out of order).
     ///
-    /// - Errors: `io` when the write fails; `configuration` after commit/abort.
+    /// - Errors: `io` when the write fails; `capacity` when the cache has no room for it within
+    ///   the reservation wait; `cancelled`; `configuration` after commit/abort.
     public func write(_ bytes: [UInt8], at offset: UInt64) async throws(WriteCacheError) {
         guard !bytes.isEmpty else { return }
         let end = offset + UInt64(bytes.count)
@@ -73,7 +75,15 @@ public final class CacheFileWriter: ByteSink {
             state.reserved += grow
             return grow
         }
-        if grow > 0 { await cache.reserve(grow) }
+        if grow > 0 {
+            do {
+                try await cache.reserve(grow, for: key)
+            } catch {
+                // Not reserved: the writer holds only what it had.
+                state.withLock { $0.reserved -= grow }
+                throw error
+            }
+        }
         let file = self.file
         let fs = cache.fileSystem
         do {
@@ -90,14 +100,22 @@ public final class CacheFileWriter: ByteSink {
     /// Counts `size` bytes against the cache's capacity at once: a download knows its size, so
     /// its ranges need no reservation each. Bytes already reserved are not counted again.
     ///
-    /// - Errors: `configuration` after commit/abort.
+    /// - Errors: `capacity` when the cache has no room for it within the reservation wait;
+    ///   `configuration` after commit/abort.
     public func reserve(size: UInt64) async throws(WriteCacheError) {
         let grow = try claim { state -> UInt64 in
             let grow = size > state.reserved ? size - state.reserved : 0
             state.reserved += grow
             return grow
         }
-        if grow > 0 { await cache.reserve(grow) }
+        guard grow > 0 else { return }
+        do {
+            try await cache.reserve(grow, for: key)
+        } catch {
+            // Not reserved: the writer holds only what it had.
+            state.withLock { $0.reserved -= grow }
+            throw error
+        }
     }
 
     /// The temp file as a real open file when the cache's file layer is the real disk

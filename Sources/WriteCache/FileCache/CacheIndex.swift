@@ -152,6 +152,48 @@ struct CacheIndex {
     }
 
     mutating func reserve(_ bytes: UInt64) { reservedBytes += bytes }
+
+    /// What ``reserveWithinCapacity(_:)`` did.
+    enum Reservation: Equatable {
+        /// Reserved; the victims returned beside it (least recently used, unpinned) were removed
+        /// to make room and are marked as being deleted.
+        case reserved
+        /// Not reserved, nothing evicted: the bytes fit only once pinned files, detached files or
+        /// other writers' reservations are released.
+        case mustWait
+        /// Not reserved: more bytes than the whole capacity.
+        case neverFits
+    }
+
+    /// Reserves `bytes` only if they fit the capacity after evicting unpinned entries, least
+    /// recently used first; evicts nothing when they would not fit even then.
+    ///
+    /// Capacity is a hard bound: used bytes (committed, reserved, detached) never exceed it.
+    /// - Returns: the outcome, and the entries evicted for it (the caller deletes their files,
+    ///   then calls ``deleted(_:)``).
+    mutating func reserveWithinCapacity(_ bytes: UInt64) -> (Reservation, [(key: FileKey, size: UInt64)]) {
+        guard bytes <= capacity else { return (.neverFits, []) }
+        let needed = usedBytes + bytes > capacity ? usedBytes + bytes - capacity : 0
+        var chosen: [FileKey] = []
+        var freed: UInt64 = 0
+        var cursor = oldest
+        while freed < needed, let key = cursor {
+            let entry = entries[key]!
+            cursor = entry.newer
+            guard entry.pins == 0 else { continue }
+            chosen.append(key)
+            freed += entry.size
+        }
+        guard freed >= needed else { return (.mustWait, []) }
+        var victims: [(key: FileKey, size: UInt64)] = []
+        for key in chosen {
+            guard let entry = remove(key) else { continue }
+            deleting[key, default: 0] += 1
+            victims.append((key, entry.size))
+        }
+        reservedBytes += bytes
+        return (.reserved, victims)
+    }
     mutating func release(_ bytes: UInt64) { reservedBytes -= min(bytes, reservedBytes) }
 
     /// Removes least recently used, unpinned entries until used bytes fit the capacity, and

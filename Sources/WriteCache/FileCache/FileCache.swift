@@ -25,6 +25,8 @@ public final class FileCache: Sendable {
         var hits: UInt64 = 0
         var misses: UInt64 = 0
         var deletedBytes: UInt64 = 0
+        var reservationWaits: UInt64 = 0
+        var reservationFailures: UInt64 = 0
         var closed = false
     }
 
@@ -234,6 +236,11 @@ public final class FileCache: Sendable {
         }
     }
 
+    /// How often writes waited for room, and how many of them gave up with a `capacity` error.
+    public func reservationCounts() -> (waits: UInt64, failures: UInt64) {
+        state.withLock { ($0.reservationWaits, $0.reservationFailures) }
+    }
+
     /// Starts an atomic write of `key`: bytes go to a temp file that becomes the cached file on
     /// ``CacheFileWriter/commit(pinned:)``.
     ///
@@ -251,13 +258,48 @@ public final class FileCache: Sendable {
 
     // MARK: - Used by CacheFileWriter
 
-    /// Counts `bytes` of a write in progress against the capacity, evicting if needed.
-    func reserve(_ bytes: UInt64) async {
-        let victims = state.withLock { state -> [(key: FileKey, size: UInt64)] in
-            state.index.reserve(bytes)
-            return takeVictims(&state)
+    /// How often a waiting reservation looks again for room.
+    static let reservationPoll = Duration.milliseconds(20)
+
+    /// Counts `bytes` of a write in progress against the capacity, evicting unpinned files if
+    /// needed. When only pinned files, files removed while pinned or other writes in progress
+    /// hold the room, waits (on the cache's time source) up to
+    /// ``FileCacheConfiguration/reservationTimeout`` for them to go: capacity is a hard bound.
+    ///
+    /// - Errors: `capacity` when no room was made in time or `bytes` exceed the capacity;
+    ///   `cancelled` when the task is cancelled while it waits.
+    func reserve(_ bytes: UInt64, for key: FileKey) async throws(WriteCacheError) {
+        let clock = configuration.timeSource
+        let deadline = clock.now() + configuration.reservationTimeout
+        while true {
+            let (outcome, victims, statistics) = state.withLock { state in
+                let (outcome, victims) = state.index.reserveWithinCapacity(bytes)
+                state.evictions += UInt64(victims.count)
+                state.peakUsed = max(state.peakUsed, state.index.usedBytes)
+                if outcome == .mustWait { state.reservationWaits += 1 }
+                return (outcome, victims, (used: state.index.usedBytes, capacity: state.index.capacity))
+            }
+            await deleteFiles(of: victims)
+            switch outcome {
+            case .reserved:
+                return
+            case .neverFits:
+                throw WriteCacheError(code: .capacity, message: "writing \(key): \(bytes) more bytes can never fit the cache's capacity of \(statistics.capacity) bytes", key: key)
+            case .mustWait:
+                guard clock.now() < deadline else {
+                    state.withLock { $0.reservationFailures += 1 }
+                    throw WriteCacheError(
+                        code: .capacity,
+                        message: "writing \(key): no room for \(bytes) more bytes within \(configuration.reservationTimeout): \(statistics.used) of \(statistics.capacity) bytes are held by files being read or uploaded and by other writes; raise the capacity or lower the concurrency",
+                        key: key)
+                }
+                do {
+                    try await clock.sleep(for: min(FileCache.reservationPoll, deadline - clock.now()))
+                } catch {
+                    throw WriteCacheError(code: .cancelled, message: "writing \(key): cancelled while waiting for room in the cache", key: key)
+                }
+            }
         }
-        await deleteFiles(of: victims)
     }
 
     /// Gives back bytes reserved by a writer that aborted.

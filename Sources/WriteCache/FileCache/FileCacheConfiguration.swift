@@ -10,7 +10,7 @@ public struct FileCacheConfiguration: Sendable {
     /// Evict a file that has not been read for this long; `nil` keeps files until capacity
     /// evicts them.
     public var timeToIdle: Duration?
-    /// The clock for time-to-idle (a ``ManualTimeSource`` in tests).
+    /// The clock for time-to-idle and for reservations that wait (a ``ManualTimeSource`` in tests).
     public var timeSource: any TimeSource
     /// The file layer every local operation of the cache goes through: the real disk by
     /// default, an ``InMemoryFileSystem`` in simulations, a fault-injecting or recording
@@ -19,15 +19,20 @@ public struct FileCacheConfiguration: Sendable {
     /// Where the cache runs its blocking file calls; `nil` uses the file layer's
     /// ``FileSystem/preferredExecutor`` (inline for an in-memory layer).
     public var blockingExecutor: BlockingExecutor?
+    /// How long a write waits for room when the capacity is taken by pinned files (being read
+    /// or uploaded), files removed while pinned and other writes in progress; it then fails
+    /// with a `capacity` error. Capacity is a hard bound: the cache never grows past it.
+    public var reservationTimeout: Duration
 
-    /// Creates a configuration; 5 GiB and no time-to-idle by default, like the reference.
+    /// Creates a configuration; 5 GiB, no time-to-idle and a 30 s reservation wait by default.
     public init(
         directory: String,
         capacity: UInt64 = 5 << 30,
         timeToIdle: Duration? = nil,
         timeSource: any TimeSource = SystemTimeSource(),
         fileSystem: any FileSystem = PosixFileSystem(),
-        blockingExecutor: BlockingExecutor? = nil
+        blockingExecutor: BlockingExecutor? = nil,
+        reservationTimeout: Duration = .seconds(30)
     ) {
         self.directory = directory
         self.capacity = capacity
@@ -35,6 +40,7 @@ public struct FileCacheConfiguration: Sendable {
         self.timeSource = timeSource
         self.fileSystem = fileSystem
         self.blockingExecutor = blockingExecutor
+        self.reservationTimeout = reservationTimeout
     }
 
     /// Where blocking file calls run: ``blockingExecutor``, else the layer's preference.
