@@ -17,6 +17,8 @@ public import Platform
 /// - `torn`: the inner store receives the range up to the cut, the caller is told the whole
 ///   range was stored (with the whole range's SHA-256 where the store reports one).
 /// - `ackLost`: the transfer is committed, then an error is reported.
+/// - `corrupt`: an upload goes through the writer path (which flips the bytes it sends); a read
+///   flips the same bytes of what landed in the file as the reader path flips in memory.
 extension FaultyStore {
     public func upload(from file: LocalFile, range: Range<UInt64>, key: String, options: WriteOptions) async throws(ObjectStoreError) -> ObjectInfo {
         if bypasses(.write) { return try await inner.upload(from: file, range: range, key: key, options: options) }
@@ -25,8 +27,8 @@ extension FaultyStore {
         }
         let decision = started.decision
         let total = UInt64(range.count)
-        if let outcome = decision.outcome, case .partial = outcome.fault {
-            // The cut and what it leaves open are the writer path's own.
+        if let outcome = decision.outcome, outcome.fault.kind == .partial || outcome.fault.kind == .corrupt {
+            // The cut (or the flipped bytes) and what it leaves open are the writer path's own.
             var options = options
             options.expectedSize = total
             let writer = FaultyWriter(store: self, inner: try await inner.makeWriter(key: key, options: options), key: key,
@@ -70,6 +72,10 @@ extension FaultyStore {
         let context = started.context(.read, key: key, offset: range.lowerBound)
         try await applyBefore(started.decision, context)
         guard let outcome = started.decision.outcome, case .partial(let cut, let error) = outcome.fault else {
+            if let outcome = started.decision.outcome, case .corrupt(let count) = outcome.fault {
+                return try await corruptRead(key: key, range: range, into: file, at: offset, flips: count, entropy: outcome.entropy,
+                                             rule: outcome.rule, bandwidth: started.decision.bandwidth, context: context)
+            }
             let written = try await inner.read(key: key, range: range, into: file, at: offset)
             if let limit = started.decision.bandwidth { try await pace(written, limit, context) }
             return written
@@ -85,6 +91,27 @@ extension FaultyStore {
                                        what: "the connection broke after \(delivered) of \(available) bytes of the response")
         if let limit = started.decision.bandwidth { try await pace(delivered, limit, context) }
         throw failure
+    }
+
+    /// A read that a `corrupt` fault hits: the range is fetched into memory, the bytes the
+    /// fault picks are flipped exactly as the reader path flips them, and the result is written
+    /// into `file` (which may be open for writing only, so it is never read back).
+    private func corruptRead(key: String, range: Range<UInt64>, into file: LocalFile, at offset: UInt64, flips: Int, entropy: UInt64,
+                             rule: Int, bandwidth: FaultPlan.Decision.RateLimit?, context: Context) async throws(ObjectStoreError) -> UInt64 {
+        var bytes = try await inner.read(key: key, range: range)
+        if let bandwidth { try await pace(UInt64(bytes.count), bandwidth, context) }
+        guard !bytes.isEmpty else { return 0 }
+        let positions = FaultyStore.corrupt(&bytes, base: 0, count: flips, total: UInt64(bytes.count), entropy: entropy)
+        record(context, rule, .corrupt, bytes: UInt64(positions.count),
+               detail: "flipped \(positions.count) byte(s) of the response at \(positions.map { range.lowerBound + $0 })")
+        let flipped = bytes
+        do {
+            try await BlockingIO.run { try file.write(flipped, at: offset) }
+        } catch {
+            throw ObjectStoreError(code: .io, operation: .read, key: key,
+                                   message: "read of '\(key)' into the local file '\(file.path)' failed: \(error)", cause: error)
+        }
+        return UInt64(flipped.count)
     }
 
     /// The whole-range SHA-256 a torn upload reports (the caller believes all of it was stored).

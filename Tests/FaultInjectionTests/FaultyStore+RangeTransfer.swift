@@ -24,10 +24,21 @@ struct FaultyStoreRangeTransferTests {
         return try await body(file, directory)
     }
 
+    /// The determinism suite's rules but its `abort` rule: a fault before a range upload starts
+    /// leaves no writer to abort, where the writer path aborts the writer it opened, so the
+    /// two paths' abort records differ by design.
+    static let rules: String = {
+        let lines = FaultyStoreDeterminismTests.rules.split(separator: "\n", omittingEmptySubsequences: false)
+        let kept = lines.filter { !$0.contains("\"op\": \"abort\"") }.joined(separator: "\n")
+        var trimmed = kept.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasSuffix(",") { trimmed.removeLast() }
+        return trimmed.hasSuffix("]") ? trimmed : trimmed + "]"
+    }()
+
     /// Each key: an upload (a range of the source) with retries, then ranged reads with retries.
     static func run(_ path: Path, seed: UInt64, keys: Int = 80) async throws -> [FaultRecord] {
         let source = pattern(40_000, seed: 3)
-        let store = FaultyStore(wrapping: MemoryStore(), plan: try plan(FaultyStoreDeterminismTests.rules, seed: seed),
+        let store = FaultyStore(wrapping: MemoryStore(), plan: try plan(rules, seed: seed),
                                 timeSource: ManualTimeSource(), crashHandler: CrashRecorder().handler)
         try await withLocalFile(source) { file, directory in
             let sink = try LocalFile.create(directory + "/sink")
