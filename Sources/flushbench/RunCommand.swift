@@ -21,7 +21,10 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "Scenario files (*.json): single scenarios or suites.")
-    var files: [String]
+    var files: [String] = []
+
+    @Option(help: "Re-run the run recorded in RESULT.json (its scenario file and seed) and check that the same faults hit the same operations (rules with a window excepted).")
+    var replay: String?
 
     @Option(help: "Replace every scenario's seed.")
     var seed: UInt64?
@@ -40,9 +43,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repeat must be between 1 and 100") }
+        if replay != nil, !files.isEmpty || seed != nil { throw ValidationError("--replay takes the scenario and seed from the result: give no files and no --seed") }
+        if replay == nil, files.isEmpty { throw ValidationError("give scenario files to run, or --replay RESULT.json") }
     }
 
     func run() async throws {
+        if let replay { return try await replayRecordedRun(replay) }
         let scenarios = try rejectCrashRules(loadScenarios(files))
         if workDir != nil, scenarios.count * repetitions > 1 {
             throw ValidationError("--work-dir keeps one run's files: give one scenario and no --repeat")
