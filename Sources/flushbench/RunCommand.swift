@@ -21,7 +21,10 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "Scenario files (*.json): single scenarios or suites.")
-    var files: [String]
+    var files: [String] = []
+
+    @Option(help: "Re-run the run recorded in RESULT.json (its scenario file and seed) and check that the same faults hit the same operations (rules with a window excepted).")
+    var replay: String?
 
     @Option(help: "Replace every scenario's seed.")
     var seed: UInt64?
@@ -47,9 +50,12 @@ struct RunCommand: AsyncParsableCommand {
         guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repeat must be between 1 and 100") }
         try nodeOptions.validate(repetitions: repetitions, workDir: workDir)
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
+        if replay != nil, !files.isEmpty || seed != nil { throw ValidationError("--replay takes the scenario and seed from the result: give no files and no --seed") }
+        if replay == nil, files.isEmpty { throw ValidationError("give scenario files to run, or --replay RESULT.json") }
     }
 
     func run() async throws {
+        if let replay { return try await replayRecordedRun(replay) }
         let scenarios = try rejectCrashRules(loadScenarios(files))
         if nodeOptions.isParent {
             try await runNodes(scenarios)
