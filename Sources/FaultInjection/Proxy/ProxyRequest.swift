@@ -1,3 +1,4 @@
+import Platform
 import NIOCore
 import NIOHTTP1
 import ObjectStore
@@ -162,16 +163,6 @@ enum S3ErrorDocument {
     }
 
     static func escaped(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
+        XMLText.escaped(text)
     }
 }

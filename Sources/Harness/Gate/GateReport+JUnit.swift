@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 extension GateReport {
@@ -53,20 +54,6 @@ extension GateReport {
     }
 
     private func escape(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\n", "\t", "\r": result.unicodeScalars.append(scalar)
-            default:
-                // XML 1.0 has no way to carry other control characters.
-                if scalar.value < 0x20 { result += "?" } else { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result
+        XMLText.escaped(text)
     }
 }

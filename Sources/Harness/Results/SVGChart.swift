@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 
 /// One line of a chart: a name (the legend, and the `data-series` attribute tests look for)
@@ -177,21 +178,7 @@ public enum SVGChart {
 
     /// `text` safe inside SVG/HTML text and attribute values.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // Control characters are not allowed in XML 1.0.
-                if character.value < 0x20, character != "\n", character != "\t" { out += "\u{FFFD}" } else { out.unicodeScalars.append(character) }
-            }
-        }
-        return out
+        XMLText.escaped(text)
     }
 
     /// A number with at most two decimals, no trailing zeros, no locale ("12.5", "3", "-0.25").

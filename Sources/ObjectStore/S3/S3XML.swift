@@ -1,3 +1,4 @@
+import Platform
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -58,19 +59,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 
 /// Escapes `text` for use as XML character data.
 func xmlEscaped(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        default: out.append(character)
-        }
-    }
-    return out
+    XMLText.escaped(text)
 }
 
 /// Percent-encodes `text` as SigV4 wants it: every byte but `A-Z a-z 0-9 - _ . ~` (and `/`
