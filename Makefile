@@ -23,7 +23,7 @@ release: setup
 # Suites that assert wall-clock bounds (a run ends within its time limits, a stalled or killed
 # server's requests end in time) run on their own after the rest: in one process with the
 # CPU-heavy suites their timers would measure the machine's load, not the code.
-TIMED_SUITES := ScenarioRunnerTimeLimitTests|S3StoreServerStallTests|S3StoreServerCrashTests|FaultyStoreTimeTests|FlushbenchBinaryExternalStoreTests|FaultProxyFaultTests|FaultPhaseTimingTests|LiveMetricsScrapeTests
+TIMED_SUITES := ScenarioRunnerTimeLimitTests|S3StoreServerStallTests|S3StoreServerCrashTests|FaultyStoreTimeTests|FlushbenchBinaryExternalStoreTests|FaultProxyFaultTests|FaultPhaseTimingTests|LiveMetricsScrapeTests|GateBinaryTests
 
 ## test: every unit and integration test (against SeaweedFS and moto, plus an s3 scenario on moto)
 test: setup
