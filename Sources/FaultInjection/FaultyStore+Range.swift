@@ -8,7 +8,9 @@ public import Platform
 /// attempt at its range's start, numbered and decided exactly as the writer and reader paths
 /// are, and recorded with the same trace records: the same seed gives the same trace whichever
 /// path the caller takes. How each kind acts:
-/// - `latency`, `error`, `hang`, `crash`: before the transfer starts.
+/// - `latency`: before the transfer starts (a read: also `error`, `hang`, `crash`).
+/// - `error`, `hang`, `crash` on an upload: through the writer path, after the range is sent,
+///   leaving the upload open, exactly as a writer's commit meets them.
 /// - `bandwidth`: the transfer is paced at the rule's rate (the range's bytes; for a read, the
 ///   bytes delivered).
 /// - `partial`: an upload sends the range up to the cut through an inner writer that is left
@@ -27,8 +29,10 @@ extension FaultyStore {
         }
         let decision = started.decision
         let total = UInt64(range.count)
-        if let outcome = decision.outcome, outcome.fault.kind == .partial || outcome.fault.kind == .corrupt {
-            // The cut (or the flipped bytes) and what it leaves open are the writer path's own.
+        if let outcome = decision.outcome, outcome.fault.kind != .torn, outcome.fault.kind != .ackLost {
+            // Partial, corrupt, error, hang and crash act as on the writer path: after the bytes
+            // are sent (a store answers an error after the body), leaving the upload open, so
+            // the bytes a failed attempt wasted and what it leaves behind are the same.
             var options = options
             options.expectedSize = total
             let writer = FaultyWriter(store: self, inner: try await inner.makeWriter(key: key, options: options), key: key,

@@ -24,9 +24,9 @@ struct FaultyStoreRangeTransferTests {
         return try await body(file, directory)
     }
 
-    /// The determinism suite's rules but its `abort` rule: a fault before a range upload starts
-    /// leaves no writer to abort, where the writer path aborts the writer it opened, so the
-    /// two paths' abort records differ by design.
+    /// The determinism suite's rules but its `abort` rule: the range path opens a writer only
+    /// for the faults that act through one (a latency or a clean upload needs none), so which
+    /// attempts end in an abort, and the abort's records, differ from the writer path's.
     static let rules: String = {
         let lines = FaultyStoreDeterminismTests.rules.split(separator: "\n", omittingEmptySubsequences: false)
         let kept = lines.filter { !$0.contains("\"op\": \"abort\"") }.joined(separator: "\n")
@@ -124,7 +124,7 @@ struct FaultyStoreRangeTransferTests {
         #expect(records.map(\.kind) == [.partial] && records.first?.bytesAffected == 2000)
     }
 
-    @Test("error, hang and latency act before the transfer; ackLost after it committed")
+    @Test("latency acts before the transfer; an error after the range was sent (its bytes wasted, as on the writer path); ackLost after it committed")
     func beforeAndAfter() async throws {
         let inner = MemoryStore()
         let time = ManualTimeSource()
@@ -138,8 +138,15 @@ struct FaultyStoreRangeTransferTests {
         try await Self.withLocalFile(pattern(3000)) { file, directory in
             let sink = try LocalFile.create(directory + "/sink")
             defer { sink.close() }
-            #expect(await storeError { try await store.upload(from: file, range: 0..<3000, key: "e/x", options: WriteOptions()) }?.code == .slowDown)
+            // A store answers an error after the body: the attempt sent (and wasted) the whole range,
+            // as the writer path's commit does; the gate's seeded byte counters depend on it.
+            let progress = TransferProgress()
+            var options = WriteOptions()
+            options.progress = progress
+            #expect(await storeError { try await store.upload(from: file, range: 0..<3000, key: "e/x", options: options) }?.code == .slowDown)
+            #expect(progress.bytes == 3000)
             #expect(await storeError { try await inner.stat(key: "e/x") }?.code == .notFound)
+            #expect(try await store.incompleteUploads(prefix: "e/").isEmpty, "the failed attempt's upload is aborted")
             #expect(await storeError { try await store.upload(from: file, range: 0..<3000, key: "a/x", options: WriteOptions()) } != nil)
             #expect(try await inner.stat(key: "a/x").size == 3000)
             let started = time.now()
