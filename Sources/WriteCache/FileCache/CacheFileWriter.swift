@@ -69,21 +69,7 @@ public final class CacheFileWriter: ByteSink {
     ///   the reservation wait; `cancelled`; `configuration` after commit/abort.
     public func write(_ bytes: [UInt8], at offset: UInt64) async throws(WriteCacheError) {
         guard !bytes.isEmpty else { return }
-        let end = offset + UInt64(bytes.count)
-        let grow = try claim { state -> UInt64 in
-            let grow = end > state.reserved ? end - state.reserved : 0
-            state.reserved += grow
-            return grow
-        }
-        if grow > 0 {
-            do {
-                try await cache.reserve(grow, for: key)
-            } catch {
-                // Not reserved: the writer holds only what it had.
-                state.withLock { $0.reserved -= grow }
-                throw error
-            }
-        }
+        try await reserve(size: offset + UInt64(bytes.count))
         let file = self.file
         let fs = cache.fileSystem
         do {
