@@ -122,15 +122,7 @@ extension FaultyStore {
     private func sha256(of file: LocalFile, range: Range<UInt64>, key: String) async throws(ObjectStoreError) -> Checksum {
         do {
             return try await BlockingIO.run {
-                var hasher = SHA256Accumulator()
-                var offset = range.lowerBound
-                while offset < range.upperBound {
-                    let block = try file.read(at: offset, count: Int(min(1 << 20, range.upperBound - offset)))
-                    if block.isEmpty { break }
-                    hasher.update(block)
-                    offset += UInt64(block.count)
-                }
-                return hasher.finalize()
+                try SHA256Accumulator.digest(of: range) { (offset, count) throws(LocalFileError) in try file.read(at: offset, count: count) }.checksum
             }
         } catch {
             throw ObjectStoreError(code: .io, operation: .write, key: key,

@@ -39,14 +39,25 @@ extension SHA256Accumulator {
     public static func digestOfFile(at path: String) throws(LocalFileError) -> (size: UInt64, checksum: Checksum) {
         let file = try LocalFile.openForReading(path)
         defer { file.close() }
+        return try digest { (offset, count) throws(LocalFileError) in try file.read(at: offset, count: count) }
+    }
+
+    /// The size and SHA-256 of the bytes `read` returns over `range` (to its end, or to the end
+    /// of the file when that comes first), read in 8 MiB pieces: the one hashing loop behind
+    /// every file digest, whatever layer the bytes come through.
+    ///
+    /// Blocks when `read` does.
+    public static func digest(of range: Range<UInt64> = 0..<UInt64.max,
+                              reading read: (_ offset: UInt64, _ count: Int) throws(LocalFileError) -> [UInt8])
+        throws(LocalFileError) -> (size: UInt64, checksum: Checksum) {
         var hasher = SHA256Accumulator()
-        var offset: UInt64 = 0
-        while true {
-            let bytes = try file.read(at: offset, count: 8 << 20)
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let bytes = try read(offset, Int(min(8 << 20, range.upperBound - offset)))
             if bytes.isEmpty { break }
             hasher.update(bytes)
             offset += UInt64(bytes.count)
         }
-        return (offset, hasher.finalize())
+        return (offset - range.lowerBound, hasher.finalize())
     }
 }

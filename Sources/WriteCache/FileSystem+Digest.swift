@@ -9,14 +9,6 @@ extension FileSystem {
     public func digestOfFile(at path: String) throws(LocalFileError) -> (size: UInt64, checksum: Checksum) {
         let file = try openForReading(path)
         defer { close(file) }
-        var hasher = SHA256Accumulator()
-        var offset: UInt64 = 0
-        while true {
-            let bytes = try read(file, at: offset, count: 8 << 20)
-            if bytes.isEmpty { break }
-            hasher.update(bytes)
-            offset += UInt64(bytes.count)
-        }
-        return (offset, hasher.finalize())
+        return try SHA256Accumulator.digest { (offset, count) throws(LocalFileError) in try read(file, at: offset, count: count) }
     }
 }
