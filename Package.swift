@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "FaultInjection",
             dependencies: [
-                "Platform", "ObjectStore",
+                "Platform", "ObjectStore", "Servers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,33 +1,4 @@
-/// A node of a managed store cluster that a node fault acts on (`"node"` in a rule).
-public enum ClusterNodeName: Hashable, Sendable, CustomStringConvertible {
-    case master
-    /// A volume server, numbered from 1.
-    case volume(Int)
-    case filer
-    case s3
-
-    /// Parses `master`, `volume:N`, `filer` or `s3`.
-    public init?(_ text: String) {
-        switch text {
-        case "master": self = .master
-        case "filer": self = .filer
-        case "s3": self = .s3
-        default:
-            guard text.hasPrefix("volume:"), let index = Int(text.dropFirst("volume:".count)), index >= 1,
-                  String(index) == text.dropFirst("volume:".count) else { return nil }
-            self = .volume(index)
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .master: "master"
-        case .volume(let index): "volume:\(index)"
-        case .filer: "filer"
-        case .s3: "s3"
-        }
-    }
-}
+public import Servers
 
 /// One `"layer": "cluster"` rule of a scenario: at `at` into the run, do `kind` to `node`, and
 /// undo it after `duration`.

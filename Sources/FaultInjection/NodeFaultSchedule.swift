@@ -1,4 +1,5 @@
 import Platform
+import Servers
 import Synchronization
 
 /// Plays a scenario's node faults against a cluster at their times and records what it did.

@@ -17,23 +17,8 @@ import Synchronization
 /// watchdog of ``ManagedProcess``: when this process disappears, even by SIGKILL, each watchdog
 /// kills its node and removes the cluster's directory and sockets.
 public final class SeaweedFSCluster: Sendable {
-    /// One process of the cluster.
-    public enum Node: Hashable, Sendable, CustomStringConvertible {
-        case master
-        /// A volume server, numbered from 1.
-        case volume(Int)
-        case filer
-        case s3
-
-        public var description: String {
-            switch self {
-            case .master: "master"
-            case .volume(let index): "volume:\(index)"
-            case .filer: "filer"
-            case .s3: "s3"
-            }
-        }
-    }
+    /// One process of the cluster (the name node faults use).
+    public typealias Node = ClusterNodeName
 
     /// How to reach the S3 gateway (endpoint, bucket, region, credentials).
     public let configuration: S3Configuration

@@ -1,4 +1,5 @@
 import FaultInjection
+import Servers
 import Synchronization
 import Testing
 
